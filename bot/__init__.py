@@ -1,0 +1,1 @@
+"""ketamine-faq-bot: answers visitors only by quoting vetted, cited passages."""

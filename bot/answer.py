@@ -1,0 +1,117 @@
+"""The reply: one `Answer` object with a documented JSON form, and the fixed texts it carries.
+
+JSON form (`Answer.to_dict()`), used by `faqbot ask --json` and `POST /api/ask`:
+
+- `kind`: "answer" | "no_answer" | "crisis" | "medical_advice" | "smalltalk"
+- `question`: what the visitor asked
+- `message`: what the bot says besides passages (never medical text of its own)
+- `passages`: the quoted passages, best first; each `{id, article, section, text,
+  source: {title, publisher, url}, reviewed_on, score}`; empty unless kind is "answer"
+- `resources`: crisis lines `{label, detail, href}`; empty unless kind is "crisis"
+- `disclaimer`: always present
+- `contact`: `{prompt, name, city, phone, email, booking_url}`, or null for a crisis reply
+- `suggestions`: up to three follow-up questions drawn from the knowledge
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Kind = Literal["answer", "no_answer", "crisis", "medical_advice", "smalltalk"]
+KINDS: tuple[Kind, ...] = ("answer", "no_answer", "crisis", "medical_advice", "smalltalk")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a passage comes from."""
+
+    title: str
+    publisher: str
+    url: str
+
+
+@dataclass(frozen=True)
+class QuotedPassage:
+    """A passage as shown to a visitor: verbatim text with its citation."""
+
+    id: str
+    article: str
+    section: str
+    text: str
+    source: Source
+    reviewed_on: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A crisis line: what it is, how to reach it, and a tap-to-call/text link (or "")."""
+
+    label: str
+    detail: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the clinic."""
+
+    prompt: str
+    name: str
+    city: str
+    phone: str
+    email: str
+    booking_url: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One reply to one visitor message."""
+
+    kind: Kind
+    question: str
+    message: str
+    disclaimer: str
+    contact: Contact | None
+    passages: tuple[QuotedPassage, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON form."""
+        data = asdict(self)
+        data["passages"] = [asdict(p) for p in self.passages]
+        data["resources"] = [asdict(r) for r in self.resources]
+        data["suggestions"] = list(self.suggestions)
+        return data
+
+
+CRISIS_MESSAGE = (
+    "It sounds like you, or someone you care about, may be going through something very hard. "
+    "You deserve support right now. Please reach out to one of these, any time, day or night:"
+)
+CRISIS_RESOURCES = (
+    Resource("988 Suicide & Crisis Lifeline", "Call 988 (US), 24/7", "tel:988"),
+    Resource("988 Lifeline by text", "Text 988 (US), 24/7", "sms:988"),
+    Resource("988 Lifeline chat", "Chat at 988lifeline.org", "https://988lifeline.org/chat/"),
+    Resource("Crisis Text Line", "Text HOME to 741741", "sms:741741?body=HOME"),
+    Resource("Immediate danger", "Call 911 now", "tel:911"),
+    Resource("Outside the US", "Call your local emergency number (112 in Europe, 999 in the UK)", ""),
+)
+MEDICAL_ADVICE_MESSAGE = (
+    "I'm sorry, I can't give personal medical advice, such as doses, changes to your "
+    "medication, mixing medicines, pregnancy, or whether a treatment is right for you. "
+    "Our clinicians can talk this through with you safely."
+)
+SMALLTALK_MESSAGE = (
+    "Hello! I'm an automated assistant, not a person or a doctor. I share passages from "
+    "{clinic}'s reviewed articles about ketamine infusions, each with its source. "
+    "You could ask, for example:"
+)
+THANKS_MESSAGE = "You're welcome. If you have another question, I'm here. You could also ask:"
+GOODBYE_MESSAGE = "Take care. You can come back any time with more questions."
+NO_ANSWER_MESSAGE = (
+    "I'm sorry, I don't have a reviewed answer to that. I can only share what the clinic's "
+    "articles say. You could try one of these questions, or contact the clinic:"
+)

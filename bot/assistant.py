@@ -1,0 +1,142 @@
+"""The assistant: safety rules first, then retrieval, composed into one `Answer`.
+
+    >>> from bot.assistant import Assistant
+    >>> bot = Assistant.from_folder("knowledge")
+    >>> bot.ask("how does ketamine work?").kind
+    'answer'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.analysis import words
+from bot.answer import (
+    CRISIS_MESSAGE,
+    CRISIS_RESOURCES,
+    GOODBYE_MESSAGE,
+    MEDICAL_ADVICE_MESSAGE,
+    NO_ANSWER_MESSAGE,
+    SMALLTALK_MESSAGE,
+    THANKS_MESSAGE,
+    Answer,
+    Contact,
+    Kind,
+    QuotedPassage,
+    Source,
+)
+from bot.knowledge import Knowledge, Passage, load_knowledge, require_valid
+from bot.retrieval import Hit, Retriever, SearchResult
+from bot.safety import Message, route
+
+MAX_QUESTION_CHARS = 500
+MAX_SUGGESTIONS = 3
+
+
+class Assistant:
+    """Answers visitor messages from one validated knowledge version. Safe to share across threads."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = require_valid(knowledge)
+        self.retriever = Retriever(knowledge)
+        clinic = knowledge.clinic
+        self.contact = Contact(
+            prompt=clinic.contact_prompt, name=clinic.name, city=clinic.city, phone=clinic.phone,
+            email=clinic.email, booking_url=clinic.booking_url,
+        )
+        self._starters = self._starter_questions()
+
+    @classmethod
+    def from_folder(cls, folder: Path | str) -> Assistant:
+        """Load, validate and index a knowledge folder (raises KnowledgeError with locations)."""
+        return cls(load_knowledge(folder))
+
+    def _starter_questions(self) -> tuple[str, ...]:
+        """One example question from each of a spread of sections, for no-answer and greetings."""
+        firsts: dict[str, str] = {}
+        for p in self.knowledge.passages:
+            if p.questions and p.section not in firsts:
+                firsts[p.section] = p.questions[0]
+        picks = list(firsts.values())
+        if len(picks) > MAX_SUGGESTIONS:
+            step = len(picks) / MAX_SUGGESTIONS
+            picks = [picks[int(i * step)] for i in range(MAX_SUGGESTIONS)]
+        return tuple(picks)
+
+    def route(self, question: str) -> Kind | None:
+        """The kind decided by the safety rules, or None when the question goes to retrieval."""
+        kind = route(Message.of(question, self.knowledge.crisis_phrases))
+        return kind  # type: ignore[return-value]  # rule names are Kind values
+
+    def search(self, question: str) -> SearchResult:
+        """Retrieval alone, without the safety rules."""
+        return self.retriever.search(question)
+
+    def ask(self, question: str) -> Answer:
+        """Answer one message. Never raises for any text; over-long text is cut to the limit."""
+        question = question[:MAX_QUESTION_CHARS]
+        kind = self.route(question)
+        if kind == "crisis":
+            return Answer(
+                kind="crisis", question=question, message=CRISIS_MESSAGE,
+                disclaimer=self.knowledge.clinic.disclaimer, contact=None,
+                resources=CRISIS_RESOURCES,
+            )
+        if kind == "medical_advice":
+            return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())
+        if kind == "smalltalk":
+            return self._reply("smalltalk", question, self._smalltalk_message(question),
+                               self._starters)
+        result = self.retriever.search(question)
+        if not result.answered:
+            message = NO_ANSWER_MESSAGE
+            if result.uncovered is not None:
+                message = f"{result.uncovered.message} You could also ask:"
+            return self._reply("no_answer", question, message, self._starters)
+        passages = tuple(self._quote(hit) for hit in result.hits)
+        return self._reply("answer", question, "", self._follow_ups(result), passages)
+
+    def _reply(
+        self, kind: Kind, question: str, message: str, suggestions: tuple[str, ...],
+        passages: tuple[QuotedPassage, ...] = (),
+    ) -> Answer:
+        return Answer(
+            kind=kind, question=question, message=message, passages=passages,
+            disclaimer=self.knowledge.clinic.disclaimer, contact=self.contact,
+            suggestions=suggestions[:MAX_SUGGESTIONS],
+        )
+
+    def _smalltalk_message(self, question: str) -> str:
+        said = set(words(question))
+        if said & {"bye", "goodbye", "byebye", "cya", "farewell"}:
+            return GOODBYE_MESSAGE
+        if said & {"thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciate", "helpful"}:
+            return THANKS_MESSAGE
+        return SMALLTALK_MESSAGE.format(clinic=self.knowledge.clinic.name)
+
+    def _quote(self, hit: Hit) -> QuotedPassage:
+        p: Passage = hit.passage
+        article = self.knowledge.article(p.article)
+        assert article is not None  # require_valid guarantees every passage has its article
+        return QuotedPassage(
+            id=p.id, article=p.article, section=p.section, text=p.text,
+            source=Source(article.title, article.publisher, article.url),
+            reviewed_on=article.reviewed_on.isoformat(), score=round(hit.score, 4),
+        )
+
+    def _follow_ups(self, result: SearchResult) -> tuple[str, ...]:
+        """Example questions of the passages ranked just below those shown, then nearby ones."""
+        shown = {h.passage.id for h in result.hits}
+        pool: list[Passage] = []
+        ranked = self.retriever.index.top(list(result.terms), k=MAX_SUGGESTIONS + len(shown) + 3)
+        pool += [self.retriever.passages[s.doc] for s in ranked]
+        pool += list(self.knowledge.passages)
+        out: list[str] = []
+        for p in pool:
+            if p.id in shown or not p.questions:
+                continue
+            shown.add(p.id)
+            out.append(p.questions[0])
+            if len(out) == MAX_SUGGESTIONS:
+                break
+        return tuple(out)

@@ -1,0 +1,169 @@
+"""The `faqbot` command: check, ask and eval. (`serve` is added by `web.cli`.)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.answer import Answer
+from bot.assistant import Assistant
+from bot.evaluation import QuestionSetError, evaluate, parse_items
+from bot.knowledge import KnowledgeError, load_knowledge
+
+DEFAULT_KNOWLEDGE = "knowledge"
+Command = Callable[[argparse.Namespace], int]
+
+
+def _knowledge_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--knowledge", default=DEFAULT_KNOWLEDGE, metavar="DIR",
+        help=f"the knowledge folder (default: {DEFAULT_KNOWLEDGE})",
+    )
+
+
+def _load(folder: str) -> Assistant | None:
+    try:
+        return Assistant.from_folder(folder)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"The knowledge in {folder} has errors; `faqbot check --knowledge {folder}` lists "
+              "them all.", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate every knowledge file; exit 1 on errors, 0 with or without warnings."""
+    knowledge = load_knowledge(args.knowledge)
+    for problem in knowledge.problems:
+        print(problem)
+    errors, warnings = len(knowledge.errors), len(knowledge.warnings)
+    summary = (f"{len(knowledge.articles)} article(s), {len(knowledge.passages)} passage(s): "
+               f"{errors} error(s), {warnings} warning(s).")
+    print(summary if errors or warnings else f"{summary} All good.")
+    return 1 if errors else 0
+
+
+def render(answer: Answer) -> str:
+    """A readable text form of a reply, for the terminal."""
+    lines: list[str] = []
+    if answer.message:
+        lines.append(answer.message)
+    for r in answer.resources:
+        lines.append(f"  * {r.label}: {r.detail}")
+    for i, p in enumerate(answer.passages, start=1):
+        lines += ["", f"[{i}] {p.text}",
+                  f"    — {p.source.title}, “{p.section}”. {p.source.publisher}; "
+                  f"reviewed {p.reviewed_on}."]
+    if answer.suggestions:
+        lines += ["", "You could also ask:", *(f"  - {s}" for s in answer.suggestions)]
+    lines += ["", answer.disclaimer]
+    if answer.contact is not None:
+        c = answer.contact
+        details = " · ".join(x for x in (c.phone, c.email, c.booking_url) if x)
+        lines.append(f"{c.prompt} {c.name}: {details}")
+    return "\n".join(lines).strip()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, readably or as JSON."""
+    assistant = _load(args.knowledge)
+    if assistant is None:
+        return 1
+    if not args.question.strip():
+        print("Please type a question, e.g. faqbot ask \"how does ketamine work?\"", file=sys.stderr)
+        return 2
+    answer = assistant.ask(args.question)
+    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run a question set, report the metrics, and exit 1 when a threshold is missed."""
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+        items = parse_items(text, args.file)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}:1: cannot read the question set ({exc})", file=sys.stderr)
+        return 2
+    except QuestionSetError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    assistant = _load(args.knowledge)
+    if assistant is None:
+        return 1
+    report = evaluate(assistant, items)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(f"{report.count} questions from {args.file}")
+        print(f"routing accuracy  {report.routing:.3f}")
+        for kind, value in report.routing_by_kind.items():
+            print(f"  {kind:<15} {value:.3f}")
+        print(f"hit@1             {report.hit1:.3f}")
+        print(f"hit@3             {report.hit3:.3f}")
+        print(f"MRR               {report.mrr:.3f}")
+        print(f"crisis recall     {report.crisis_recall:.3f}")
+        print(f"crisis FP rate    {report.crisis_fp_rate:.3f}")
+        for f in report.failures:
+            print(f"FAIL {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
+                  f"{f['got']}" + (f" (first passage {f['first_passage']}, rank {f['rank']})"
+                                   if f["rank"] is not None else ""))
+    missed = []
+    if args.min_routing is not None and report.routing < args.min_routing:
+        missed.append(f"routing {report.routing:.3f} < {args.min_routing}")
+    if args.min_hit1 is not None and report.hit1 < args.min_hit1:
+        missed.append(f"hit@1 {report.hit1:.3f} < {args.min_hit1}")
+    if args.max_crisis_fp is not None and report.crisis_fp_rate > args.max_crisis_fp:
+        missed.append(f"crisis FP rate {report.crisis_fp_rate:.3f} > {args.max_crisis_fp}")
+    if args.min_crisis_recall is not None and report.crisis_recall < args.min_crisis_recall:
+        missed.append(f"crisis recall {report.crisis_recall:.3f} < {args.min_crisis_recall}")
+    for m in missed:
+        print(f"threshold missed: {m}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+def build_parser(extra: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None]]]
+                 ) -> argparse.ArgumentParser:
+    """The argument parser; `extra` adds commands (name -> (handler, add_arguments))."""
+    parser = argparse.ArgumentParser(prog="faqbot", description="Ketamine FAQ bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate the knowledge files")
+    _knowledge_arg(check)
+    check.set_defaults(handler=cmd_check)
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the JSON form")
+    _knowledge_arg(ask)
+    ask.set_defaults(handler=cmd_ask)
+    ev = sub.add_parser("eval", help="measure the bot on a question set")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--min-routing", type=float, metavar="X")
+    ev.add_argument("--min-hit1", type=float, metavar="X")
+    ev.add_argument("--max-crisis-fp", type=float, metavar="X")
+    ev.add_argument("--min-crisis-recall", type=float, metavar="X")
+    _knowledge_arg(ev)
+    ev.set_defaults(handler=cmd_eval)
+    for name, (handler, add_arguments) in extra.items():
+        p = sub.add_parser(name)
+        add_arguments(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    extra: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None]]] | None = None,
+) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser(extra or {}).parse_args(argv)
+    handler: Command = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

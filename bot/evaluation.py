@@ -1,0 +1,131 @@
+"""Question sets (format: ../shared/eval/README.md) and the quality metrics over them."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answer import KINDS, Answer
+from bot.assistant import Assistant
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question with the reply kinds that pass and, for answers, strings one must contain."""
+
+    id: str
+    question: str
+    expect: tuple[str, ...]
+    answer_contains: tuple[str, ...] = ()
+    line: int = 0
+
+
+class QuestionSetError(Exception):
+    """A malformed question set; the message names the line."""
+
+
+def parse_items(text: str, name: str = "questions") -> list[Item]:
+    """Parse a JSONL question set; raise QuestionSetError naming the first bad line."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QuestionSetError(f"{name}:{n}: not valid JSON ({exc.msg})") from None
+        if not isinstance(data, dict):
+            raise QuestionSetError(f"{name}:{n}: each line must be a JSON object")
+        question, expect = data.get("question"), data.get("expect")
+        if not isinstance(question, str):
+            raise QuestionSetError(f"{name}:{n}: `question` must be a string")
+        kinds = (expect,) if isinstance(expect, str) else tuple(expect or ())
+        if not kinds or any(k not in KINDS for k in kinds):
+            raise QuestionSetError(f"{name}:{n}: `expect` must be one of {', '.join(KINDS)} "
+                                   "or a list of them")
+        contains = data.get("answer_contains") or []
+        if not isinstance(contains, list) or not all(isinstance(c, str) for c in contains):
+            raise QuestionSetError(f"{name}:{n}: `answer_contains` must be a list of strings")
+        item_id = str(data.get("id") or f"line-{n}")
+        if item_id in seen:
+            raise QuestionSetError(f"{name}:{n}: id {item_id!r} is used twice")
+        seen.add(item_id)
+        items.append(Item(item_id, question, kinds, tuple(contains), n))
+    if not items:
+        raise QuestionSetError(f"{name}:1: the question set is empty")
+    return items
+
+
+@dataclass
+class Report:
+    """The metrics of ../shared/eval/README.md, and every failure."""
+
+    routing: float
+    routing_by_kind: dict[str, float]
+    hit1: float
+    hit3: float
+    mrr: float
+    crisis_recall: float
+    crisis_fp_rate: float
+    count: int
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form printed by `faqbot eval --json`."""
+        return dict(self.__dict__)
+
+
+def _rank(answer: Answer, needles: tuple[str, ...]) -> int:
+    """1-based rank of the first passage containing a needle (heading plus text), or 0."""
+    for i, p in enumerate(answer.passages, start=1):
+        haystack = f"{p.section}\n{p.text}".lower()
+        if any(n.lower() in haystack for n in needles):
+            return i
+    return 0
+
+
+def evaluate(assistant: Assistant, items: list[Item]) -> Report:
+    """Run every item through the assistant and compute the metrics."""
+    routed_ok: dict[str, list[bool]] = defaultdict(list)
+    ranks: list[int] = []
+    crisis_hits: list[bool] = []
+    crisis_fps: list[bool] = []
+    failures: list[dict[str, Any]] = []
+    for item in items:
+        answer = assistant.ask(item.question)
+        ok = answer.kind in item.expect
+        routed_ok[item.expect[0]].append(ok)
+        rank = 0
+        graded = bool(item.answer_contains) and "answer" in item.expect
+        if graded:
+            rank = _rank(answer, item.answer_contains) if answer.kind == "answer" else 0
+            ranks.append(rank)
+        if item.expect == ("crisis",):
+            crisis_hits.append(answer.kind == "crisis")
+        if "crisis" not in item.expect:
+            crisis_fps.append(answer.kind == "crisis")
+        if not ok or (graded and rank != 1):
+            failures.append({
+                "id": item.id, "question": item.question, "expected": list(item.expect),
+                "got": answer.kind, "rank": rank if graded else None,
+                "first_passage": answer.passages[0].id if answer.passages else None,
+            })
+    every = [ok for oks in routed_ok.values() for ok in oks]
+    return Report(
+        routing=_mean(every),
+        routing_by_kind={k: _mean(v) for k, v in sorted(routed_ok.items())},
+        hit1=_mean([r == 1 for r in ranks]),
+        hit3=_mean([0 < r <= 3 for r in ranks]),
+        mrr=_mean([1 / r if r else 0.0 for r in ranks]),
+        crisis_recall=_mean(crisis_hits) if crisis_hits else 1.0,
+        crisis_fp_rate=_mean(crisis_fps),
+        count=len(items),
+        failures=failures,
+    )
+
+
+def _mean(values: list[bool] | list[float]) -> float:
+    return float(sum(values)) / len(values) if values else 0.0

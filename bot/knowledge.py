@@ -1,0 +1,543 @@
+"""Load the staff-edited knowledge folder into frozen dataclasses, with located problems."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+ARTICLE_FIELDS = ("title", "publisher", "reviewed_by", "reviewed_on", "topics")
+CLINIC_FIELDS = (
+    "name", "city", "phone", "email", "booking_url", "disclaimer", "contact_prompt",
+)
+EXAMPLE_MARK = "[example]"
+REVIEW_MAX_AGE_DAYS = 365
+_ID_LINE = re.compile(r"^<!--\s*id:\s*(?P<id>.*?)\s*-->$")
+_VALID_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_ ]*?)\s*:\s*(?P<value>.*)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a knowledge file, located by path and line."""
+
+    path: str
+    line: int
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A vetted source article and its review metadata."""
+
+    slug: str
+    title: str
+    publisher: str
+    url: str
+    reviewed_by: str
+    reviewed_on: date
+    topics: tuple[str, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph quoted verbatim to visitors, with its section and example questions."""
+
+    id: str
+    article: str
+    section: str
+    text: str
+    questions: tuple[str, ...] = ()
+    position: int = 0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SynonymGroup:
+    """Words and phrases that mean the same; the first is the canonical form."""
+
+    terms: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class UncoveredTopic:
+    """An in-scope topic no reviewed passage answers, with the referral message to give."""
+
+    name: str
+    phrases: tuple[str, ...]
+    message: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The clinic's contact details, disclaimer and contact prompt."""
+
+    name: str
+    city: str
+    phone: str
+    email: str
+    booking_url: str
+    disclaimer: str
+    contact_prompt: str
+    examples: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything loaded from one knowledge folder, plus the problems found in it."""
+
+    folder: str
+    articles: tuple[Article, ...]
+    passages: tuple[Passage, ...]
+    synonyms: tuple[SynonymGroup, ...]
+    uncovered: tuple[UncoveredTopic, ...]
+    clinic: Clinic
+    crisis_phrases: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    version: str
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that stop the knowledge from being used."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems worth fixing that do not stop the knowledge from being used."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    def article(self, slug: str) -> Article | None:
+        """The article with this slug, if any."""
+        return next((a for a in self.articles if a.slug == slug), None)
+
+
+class KnowledgeError(Exception):
+    """Raised by `require_valid` when the knowledge has errors."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _Collector:
+    """Accumulates problems for one file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message, "warning"))
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens, for ids and anchors."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    return ((n, line.rstrip()) for n, line in enumerate(text.splitlines(), start=1))
+
+
+def _read(path: Path, rel: str, out: _Collector) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        out.error(1, f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8")
+    except OSError as exc:
+        out.error(1, f"the file cannot be read ({exc.strerror}); check it exists and is readable")
+    return None
+
+
+def _key_values(
+    lines: Iterable[tuple[int, str]], out: _Collector
+) -> dict[str, tuple[int, str]]:
+    """Parse `key: value` lines (blank lines and `#` comments skipped) into key -> (line, value)."""
+    values: dict[str, tuple[int, str]] = {}
+    for n, line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _KEY_VALUE.match(line.strip())
+        if not match:
+            out.error(n, f"expected `name: value`, found {line.strip()[:40]!r}")
+            continue
+        key = match["key"].strip().lower().replace(" ", "_")
+        if key in values:
+            out.error(n, f"`{key}` is given twice (also on line {values[key][0]}); keep one")
+        values[key] = (n, match["value"].strip())
+    return values
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_article(
+    text: str, rel: str, slug: str, today: date
+) -> tuple[Article | None, list[Passage], list[Problem]]:
+    """Parse one Markdown article: a `---` metadata header, then `## ` sections of paragraphs."""
+    out = _Collector(rel)
+    lines = list(_lines(text))
+    if not lines or lines[0][1].strip() != "---":
+        out.error(1, "the file must start with a `---` line that opens the metadata header")
+        return None, [], out.problems
+    end = next((i for i, (_, line) in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+    if end is None:
+        out.error(1, "the metadata header is never closed; add a `---` line after it")
+        return None, [], out.problems
+    meta = _key_values(lines[1:end], out)
+    article = _article_from_meta(meta, rel, slug, end + 1, today, out)
+    passages = _passages(lines[end + 1 :], slug, out)
+    if not passages:
+        out.error(end + 1, "the article has no paragraphs to quote; add text under a `## ` heading")
+    return article, passages, out.problems
+
+
+def _article_from_meta(
+    meta: dict[str, tuple[int, str]], rel: str, slug: str, end_line: int, today: date,
+    out: _Collector,
+) -> Article | None:
+    ok = True
+    for name in ARTICLE_FIELDS:
+        if not meta.get(name, (0, ""))[1]:
+            where = meta[name][0] if name in meta else end_line
+            out.error(where, f"metadata `{name}` is missing or empty; add `{name}: ...` to the header")
+            ok = False
+    for key, (n, _) in meta.items():
+        if key not in (*ARTICLE_FIELDS, "url"):
+            out.warn(n, f"unknown metadata `{key}` is ignored; known: {', '.join(ARTICLE_FIELDS)}, url")
+    reviewed = _parse_date(meta.get("reviewed_on", (0, ""))[1])
+    if ok and reviewed is None:
+        out.error(meta["reviewed_on"][0], "`reviewed_on` must be a date written YYYY-MM-DD")
+        ok = False
+    if reviewed is not None:
+        if reviewed > today:
+            out.error(meta["reviewed_on"][0], "`reviewed_on` is in the future; use the review date")
+            ok = False
+        elif (today - reviewed).days > REVIEW_MAX_AGE_DAYS:
+            out.warn(meta["reviewed_on"][0], "the review is older than 12 months; re-review the "
+                     "article and update `reviewed_on`")
+    url = meta.get("url", (0, ""))[1]
+    if url and not url.startswith(("https://", "http://")):
+        out.error(meta["url"][0], "`url` must start with https:// (or leave it out)")
+        ok = False
+    if not ok or reviewed is None:
+        return None
+    topics = tuple(t.strip() for t in meta["topics"][1].split(",") if t.strip())
+    return Article(
+        slug=slug, title=meta["title"][1], publisher=meta["publisher"][1], url=url,
+        reviewed_by=meta["reviewed_by"][1], reviewed_on=reviewed, topics=topics, path=rel,
+    )
+
+
+def _blocks(lines: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    """Split lines into runs of non-blank lines."""
+    block: list[tuple[int, str]] = []
+    for n, line in lines:
+        if line.strip():
+            block.append((n, line))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[Passage]:
+    """Turn the article body into passages: one per paragraph, under the latest `## ` heading."""
+    passages: list[Passage] = []
+    section = ""
+    pending_id: tuple[int, str] | None = None
+    questions: list[str] = []
+    last_note_line = 0
+    for block in _blocks(lines):
+        text_lines: list[tuple[int, str]] = []
+        for n, line in block:
+            stripped = line.strip()
+            if stripped.startswith("## "):
+                if pending_id or questions:
+                    out.error(last_note_line, "an id or `?` question has no paragraph after it "
+                              "in its section; put it directly above the paragraph it belongs to")
+                    pending_id, questions = None, []
+                section = stripped[3:].strip()
+                if not section:
+                    out.error(n, "a `## ` heading has no text; write the section title after `## `")
+            elif stripped.startswith("#") and not stripped.startswith("#!"):
+                out.error(n, "only `## ` headings are used for sections; write `## Title`")
+            elif (match := _ID_LINE.match(stripped)) is not None:
+                pending_id, last_note_line = (n, match["id"]), n
+                if not _VALID_ID.match(match["id"]):
+                    out.error(n, f"passage id {match['id']!r} must be lower-case letters, digits and "
+                              "hyphens, like `what-is-ketamine`")
+            elif stripped.startswith("<!--"):
+                out.error(n, "unrecognised comment; passage ids are written `<!-- id: some-name -->`")
+            elif stripped.startswith("?"):
+                question = stripped[1:].strip()
+                last_note_line = n
+                if question:
+                    questions.append(question)
+                else:
+                    out.error(n, "an empty `?` line; write the example question after the `?`")
+            else:
+                text_lines.append((n, stripped))
+        if not text_lines:
+            continue
+        first_line = text_lines[0][0]
+        if not section:
+            out.error(first_line, "this paragraph comes before any `## ` heading; add a heading "
+                      "above it")
+            section = "Introduction"
+        text = " ".join(t for _, t in text_lines)
+        if pending_id is not None:
+            pid = pending_id[1]
+        else:
+            pid = slugify(" ".join(text.split()[:6])) or f"passage-{first_line}"
+        passages.append(Passage(
+            id=pid, article=slug, section=section, text=text, questions=tuple(questions),
+            position=len(passages), line=pending_id[0] if pending_id else first_line,
+        ))
+        pending_id, questions = None, []
+    if pending_id or questions:
+        out.error(last_note_line, "an id or `?` question has no paragraph after it; put it "
+                  "directly above the paragraph it belongs to")
+    return passages
+
+
+def parse_synonyms(text: str, rel: str) -> tuple[list[SynonymGroup], list[Problem]]:
+    """Parse one synonym group per line: comma-separated words or phrases, canonical first."""
+    out = _Collector(rel)
+    groups: list[SynonymGroup] = []
+    seen: dict[str, int] = {}
+    for n, line in _lines(text):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        terms = tuple(t.strip() for t in line.split(","))
+        if any(not t for t in terms):
+            out.error(n, "an empty entry between commas; remove the extra comma")
+            terms = tuple(t for t in terms if t)
+        if len(terms) < 2:
+            out.error(n, "a synonym group needs at least two entries separated by commas")
+            continue
+        for term in terms:
+            key = " ".join(term.lower().split())
+            if key in seen and seen[key] != n:
+                out.error(n, f"{term!r} is already in the group on line {seen[key]}; a word or "
+                          "phrase can belong to one group only, so merge the two lines")
+            seen.setdefault(key, n)
+        groups.append(SynonymGroup(terms=terms, line=n))
+    return groups, out.problems
+
+
+def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Problem]]:
+    """Parse `[topic]` blocks, each with `phrases:` (comma-separated) and `message:` lines."""
+    out = _Collector(rel)
+    topics: list[UncoveredTopic] = []
+    current: tuple[int, str] | None = None
+    body: list[tuple[int, str]] = []
+
+    def finish() -> None:
+        if current is None:
+            if any(line.strip() and not line.lstrip().startswith("#") for _, line in body):
+                out.error(body[0][0], "text before the first `[topic name]` line; start each "
+                          "topic with its name in square brackets")
+            return
+        values = _key_values(body, out)
+        phrases = tuple(p.strip() for p in values.get("phrases", (0, ""))[1].split(",") if p.strip())
+        message = values.get("message", (0, ""))[1]
+        if not phrases:
+            out.error(current[0], f"topic [{current[1]}] needs a `phrases:` line listing the "
+                      "words visitors use for it, separated by commas")
+        if not message:
+            out.error(current[0], f"topic [{current[1]}] needs a `message:` line with what the "
+                      "bot should say instead")
+        for key, (n, _) in values.items():
+            if key not in ("phrases", "message"):
+                out.error(n, f"unknown field `{key}`; a topic has `phrases:` and `message:` only")
+        if phrases and message:
+            topics.append(UncoveredTopic(current[1], phrases, message, current[0]))
+
+    for n, line in _lines(text):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            finish()
+            current, body = (n, stripped[1:-1].strip()), []
+        else:
+            body.append((n, line))
+    finish()
+    return topics, out.problems
+
+
+def parse_clinic(text: str, rel: str) -> tuple[Clinic | None, list[Problem]]:
+    """Parse the clinic settings: `key: value` lines; `[example]` marks a placeholder value."""
+    out = _Collector(rel)
+    values = _key_values(_lines(text), out)
+    examples: set[str] = set()
+    clean: dict[str, str] = {}
+    for name in CLINIC_FIELDS:
+        n, value = values.get(name, (1, ""))
+        if value.lower().startswith(EXAMPLE_MARK):
+            value = value[len(EXAMPLE_MARK):].strip()
+            examples.add(name)
+            out.warn(n, f"`{name}` is an example value ({value}); replace it with the clinic's "
+                     f"real {name.replace('_', ' ')} and remove {EXAMPLE_MARK}")
+        if not value:
+            out.error(n, f"`{name}` is missing or empty; add `{name}: ...`")
+        clean[name] = value
+    for key, (n, _) in values.items():
+        if key not in CLINIC_FIELDS:
+            out.warn(n, f"unknown setting `{key}` is ignored; known: {', '.join(CLINIC_FIELDS)}")
+    if clean["email"] and "@" not in clean["email"]:
+        out.error(values["email"][0], "`email` must be an e-mail address like info@example.com")
+    if clean["booking_url"] and not clean["booking_url"].startswith(("https://", "http://")):
+        out.error(values["booking_url"][0], "`booking_url` must start with https://")
+    if any(p.severity == "error" for p in out.problems):
+        return None, out.problems
+    return Clinic(**clean, examples=frozenset(examples)), out.problems
+
+
+def parse_phrase_list(text: str, rel: str, what: str) -> tuple[list[str], list[Problem]]:
+    """Parse a list of phrases, one per line; `#` starts a comment. An empty list is an error."""
+    out = _Collector(rel)
+    phrases = [
+        " ".join(line.split()) for _, line in _lines(text)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    for n, line in _lines(text):
+        if line.strip() and not line.lstrip().startswith("#") and len(line.strip()) < 3:
+            out.error(n, f"{line.strip()!r} is too short to be a {what} phrase; write at least "
+                      "three characters")
+    if not phrases:
+        out.error(1, f"the {what} list is empty; it must list at least one phrase")
+    return phrases, out.problems
+
+
+_PLACEHOLDER_CLINIC = Clinic(
+    name="the clinic", city="", phone="", email="", booking_url="",
+    disclaimer="This assistant shares educational information only and is not medical advice.",
+    contact_prompt="Please contact the clinic to talk with a clinician.",
+)
+
+
+def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
+    """Load and validate a knowledge folder; problems are collected, never raised."""
+    root = Path(folder)
+    today = today or date.today()
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+
+    def read(rel: str, required: bool) -> str | None:
+        path = root / rel
+        shown = str(path)
+        if not path.exists():
+            if required:
+                problems.append(Problem(shown, 1, f"the file is missing; create {rel}"))
+            return None
+        out = _Collector(shown)
+        text = _read(path, shown, out)
+        problems.extend(out.problems)
+        if text is not None:
+            digest.update(rel.encode() + b"\0" + text.encode("utf-8") + b"\0")
+        return text
+
+    if not root.is_dir():
+        problems.append(Problem(str(root), 1, "the knowledge folder does not exist or is not a "
+                                "folder; check the path"))
+        return _empty(root, problems)
+
+    articles: list[Article] = []
+    passages: list[Passage] = []
+    article_files = sorted((root / "articles").glob("*.md"))
+    if not article_files:
+        problems.append(Problem(str(root / "articles"), 1, "no articles found; add at least one "
+                                "Markdown article to the articles folder"))
+    for path in article_files:
+        rel = f"articles/{path.name}"
+        text = read(rel, True)
+        if text is None:
+            continue
+        article, found, article_problems = parse_article(text, str(path), path.stem, today)
+        problems.extend(article_problems)
+        if article is not None:
+            articles.append(article)
+            passages.extend(found)
+    problems.extend(_passage_problems(passages, root))
+
+    synonyms: list[SynonymGroup] = []
+    if (text := read("synonyms.txt", False)) is not None:
+        synonyms, found_problems = parse_synonyms(text, str(root / "synonyms.txt"))
+        problems.extend(found_problems)
+    uncovered: list[UncoveredTopic] = []
+    if (text := read("uncovered-topics.txt", False)) is not None:
+        uncovered, found_problems = parse_uncovered(text, str(root / "uncovered-topics.txt"))
+        problems.extend(found_problems)
+    crisis: list[str] = []
+    if (text := read("crisis-phrases.txt", True)) is not None:
+        crisis, found_problems = parse_phrase_list(text, str(root / "crisis-phrases.txt"), "crisis")
+        problems.extend(found_problems)
+    clinic: Clinic | None = None
+    if (text := read("clinic.txt", True)) is not None:
+        clinic, found_problems = parse_clinic(text, str(root / "clinic.txt"))
+        problems.extend(found_problems)
+    return Knowledge(
+        folder=str(root), articles=tuple(articles), passages=tuple(passages),
+        synonyms=tuple(synonyms), uncovered=tuple(uncovered),
+        clinic=clinic or _PLACEHOLDER_CLINIC, crisis_phrases=tuple(crisis),
+        problems=tuple(problems), version=digest.hexdigest()[:12],
+    )
+
+
+def _passage_problems(passages: list[Passage], root: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    by_id: dict[str, Passage] = {}
+    by_text: dict[str, Passage] = {}
+    for p in passages:
+        path = str(root / "articles" / f"{p.article}.md")
+        if p.id in by_id:
+            first = by_id[p.id]
+            problems.append(Problem(path, p.line, f"passage id {p.id!r} is already used in "
+                                    f"{first.article}.md line {first.line}; give each passage a "
+                                    "unique `<!-- id: ... -->`"))
+        by_id.setdefault(p.id, p)
+        key = " ".join(p.text.lower().split())
+        if key in by_text:
+            first = by_text[key]
+            problems.append(Problem(path, p.line, f"this passage has the same text as {first.id!r} "
+                                    f"({first.article}.md line {first.line}); remove one",
+                                    "warning"))
+        by_text.setdefault(key, p)
+    return problems
+
+
+def _empty(root: Path, problems: list[Problem]) -> Knowledge:
+    return Knowledge(
+        folder=str(root), articles=(), passages=(), synonyms=(), uncovered=(),
+        clinic=_PLACEHOLDER_CLINIC, crisis_phrases=(), problems=tuple(problems), version="",
+    )
+
+
+def require_valid(knowledge: Knowledge) -> Knowledge:
+    """Return the knowledge if it has no errors; otherwise raise KnowledgeError listing them."""
+    if knowledge.errors:
+        raise KnowledgeError(knowledge.errors)
+    return knowledge

@@ -1,0 +1,186 @@
+"""Retrieval over the knowledge: ranked, scored passages with a calibrated confidence."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nltk.metrics import edit_distance
+
+from bot.analysis import Analyzer, contains_sequence, is_content, stem, stemmed_words, words
+from bot.bm25 import BM25Index
+from bot.knowledge import Knowledge, Passage, UncoveredTopic
+
+HEADING_WEIGHT = 2  # a section heading counts as if its words appeared this many times
+QUESTION_WEIGHT = 1  # each alternate question's words count once more
+MIN_CONFIDENCE = 0.5  # below this share of the question's weight matched, reply no_answer
+RELATIVE_CUTOFF = 0.6  # further passages are shown when they score this close to the best
+MAX_PASSAGES = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage with its BM25 score and the share of the question it covers (0..1)."""
+
+    passage: Passage
+    score: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What retrieval found for one question."""
+
+    question: str
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    confidence: float
+    corrections: tuple[tuple[str, str], ...] = ()
+    uncovered: UncoveredTopic | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the best passage is confident enough to present as the answer."""
+        return bool(self.hits) and self.uncovered is None and self.confidence >= MIN_CONFIDENCE
+
+
+class Speller:
+    """Corrects a word the knowledge does not know to a close known word, if one is close enough."""
+
+    def __init__(self, known_words: Iterable[str]) -> None:
+        self._known = frozenset(w for w in known_words if w.isalpha())
+        self._by_start: dict[str, list[str]] = {}
+        for word in sorted(self._known):
+            if len(word) >= 4:
+                self._by_start.setdefault(word[0], []).append(word)
+
+    @staticmethod
+    def max_distance(word: str) -> int:
+        """Edits allowed: none under 4 letters, one up to 6, two from 7."""
+        return 0 if len(word) < 4 else 1 if len(word) <= 6 else 2
+
+    def correct(self, word: str) -> str | None:
+        """The closest known word within the allowed distance, or None; ties go to the first."""
+        return self._correct(word)
+
+    @lru_cache(maxsize=20_000)  # noqa: B019  # one speller per knowledge version, freed with it
+    def _correct(self, word: str) -> str | None:
+        limit = self.max_distance(word)
+        if word in self._known or limit == 0 or not word.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        for candidate in self._by_start.get(word[0], ()):
+            if abs(len(candidate) - len(word)) > limit:
+                continue
+            distance = edit_distance(word, candidate, transpositions=True)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, candidate)
+        return None if best is None else best[1]
+
+
+class Retriever:
+    """BM25 over passages (body, heading and alternate questions) for one knowledge version."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.passages = knowledge.passages
+        self.analyzer = Analyzer(group.terms for group in knowledge.synonyms)
+        docs = [self._document_terms(p) for p in self.passages]
+        self._doc_terms = [frozenset(d) for d in docs]
+        self.index = BM25Index(docs or [[]])
+        self._stemmed = [stemmed_words(f"{p.section} {p.text}") for p in self.passages]
+        self._topics = [
+            (topic, [(phrase, stemmed_words(phrase)) for phrase in topic.phrases])
+            for topic in knowledge.uncovered
+        ]
+        known = set()
+        for p in self.passages:
+            known.update(words(f"{p.section} {p.text} {' '.join(p.questions)}"))
+        for group in knowledge.synonyms:
+            known.update(w for term in group.terms for w in words(term))
+        for topic in knowledge.uncovered:
+            known.update(w for phrase in topic.phrases for w in words(phrase))
+        self.speller = Speller(known)
+        # The weight an unknown question word carries: that of a term no passage contains.
+        n = max(len(self.passages), 1)
+        self._unknown_weight = math.log(1.0 + (n + 0.5) / 0.5)
+
+    def _document_terms(self, passage: Passage) -> list[str]:
+        terms = self.analyzer.terms(passage.text)
+        terms += self.analyzer.terms(passage.section) * HEADING_WEIGHT
+        for question in passage.questions:
+            terms += self.analyzer.terms(question) * QUESTION_WEIGHT
+        return terms
+
+    def analyze_question(self, question: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """Question terms after typo correction, and the corrections made."""
+        vocabulary = self.index.vocabulary
+        synonym_words = self.analyzer.synonym_words
+        fixed: list[str] = []
+        corrections: list[tuple[str, str]] = []
+        for word in words(question):
+            if is_content(word) and stem(word) not in vocabulary and stem(word) not in synonym_words:
+                better = self.speller.correct(word)
+                if better is not None:
+                    corrections.append((word, better))
+                    word = better
+            fixed.append(word)
+        return self.analyzer.terms_from_words(fixed), corrections
+
+    def _weight(self, term: str) -> float:
+        return self.index.idf.get(term, self._unknown_weight)
+
+    def _coverage(self, terms: set[str], doc: int) -> float:
+        total = sum(self._weight(t) for t in terms)
+        matched = sum(self._weight(t) for t in terms if t in self._doc_terms[doc])
+        return matched / total if total else 0.0
+
+    def matching_topic(self, question: str) -> tuple[UncoveredTopic, str] | None:
+        """The first uncovered topic whose phrase occurs in the question, with that phrase."""
+        stems = stemmed_words(question)
+        for topic, phrases in self._topics:
+            for phrase, phrase_stems in phrases:
+                if contains_sequence(stems, phrase_stems):
+                    return topic, phrase
+        return None
+
+    def search(self, question: str, k: int = MAX_PASSAGES) -> SearchResult:
+        """Rank passages for a question; see `SearchResult.answered` for the verdict."""
+        terms, corrections = self.analyze_question(question)
+        if not self.passages or not terms:
+            return SearchResult(question, tuple(terms), (), 0.0, tuple(corrections))
+        distinct = set(terms)
+        top = self.index.top(terms, k=max(k, 10))
+        hits = tuple(
+            Hit(self.passages[s.doc], s.score, self._coverage(distinct, s.doc)) for s in top
+        )
+        best = hits[0] if hits else None
+        confidence = best.coverage if best else 0.0
+        uncovered = None
+        found = self.matching_topic(question)
+        if found is not None and not self._covers_topic(found[1], distinct, top[0].doc if top else -1):
+            uncovered = found[0]
+        shown = tuple(
+            h for h in hits[:k] if best is not None and h.score >= RELATIVE_CUTOFF * best.score
+        )
+        return SearchResult(
+            question, tuple(terms), shown, confidence, tuple(corrections), uncovered
+        )
+
+    def _covers_topic(self, phrase: str, terms: set[str], doc: int) -> bool:
+        """Whether passage `doc` speaks of the topic phrase and of the rest of the question too.
+
+        A passage that merely mentions the phrase ("side effects" of mood stabilizers) answers a
+        question about it only when it also matches what the question asks beyond the phrase and
+        beyond words nearly every passage shares ("ketamine").
+        """
+        if doc < 0 or not contains_sequence(self._stemmed[doc], stemmed_words(phrase)):
+            return False
+        phrase_terms = set(self.analyzer.terms(phrase))
+        half = len(self.passages) / 2
+        rest = {t for t in terms - phrase_terms if self.index.df(t) <= half}
+        if not rest:
+            return False
+        return self._coverage(rest, doc) >= MIN_CONFIDENCE

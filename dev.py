@@ -1,0 +1,97 @@
+"""Set up the project and run it: `python3 dev.py chat` or `python3 dev.py test`.
+
+Needs only python3. The first run creates `.venv/` and installs the pinned dependencies from
+`constraints.txt`; later runs skip the install unless `pyproject.toml` or `constraints.txt` changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _run(*cmd: str | Path) -> int:
+    """Run a command from the project folder and return its exit code."""
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+
+
+def _ensure_venv(extra: str) -> None:
+    """Create the virtual environment and install the project with `extra`, if not done already."""
+    if not (BIN / "python").exists():
+        print("Creating .venv ...", flush=True)
+        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    stamp = VENV / f".installed-{extra or 'base'}-{digest.hexdigest()[:16]}"
+    if stamp.exists():
+        return
+    print("Installing dependencies (first run only) ...", flush=True)
+    target = f".[{extra}]" if extra else "."
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.check_call([*pip, "-c", "constraints.txt", "-e", target], cwd=ROOT)
+    for old in VENV.glob(f".installed-{extra or 'base'}-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def _ensure_chromium() -> None:
+    """Install Debian's Chromium for the browser tests when it is missing and we may."""
+    if CHROMIUM.exists():
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing Chromium for the browser tests ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.call(["apt-get", "update", "-qq"], env=env)
+        subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], env=env)
+    if not CHROMIUM.exists():
+        print("Chromium is not installed: `sudo apt-get install chromium` enables the browser tests.")
+
+
+def chat(args: list[str]) -> int:
+    """Set up and start the chat server."""
+    _ensure_venv("")
+    return _run(BIN / "faqbot", "serve", *args)
+
+
+def test(args: list[str]) -> int:
+    """Set up and run every check: lint, types, unit/API/browser tests, the quality gate."""
+    _ensure_venv("dev")
+    _ensure_chromium()
+    steps: list[tuple[str, list[str | Path]]] = [
+        ("ruff", [BIN / "ruff", "check", "bot", "web", "tests", "benchmarks", "dev.py"]),
+        ("mypy", [BIN / "mypy"]),
+        ("pytest", [BIN / "pytest", *args]),
+    ]
+    for name, cmd in steps:
+        print(f"== {name}", flush=True)
+        code = _run(*cmd)
+        if code == 5 and name == "pytest":
+            print("pytest collected no tests: that is a failure here.")
+            return 1
+        if code != 0:
+            print(f"== {name} failed (exit {code})")
+            return code
+    return 0
+
+
+def main() -> int:
+    """Dispatch `chat` or `test`."""
+    commands = {"chat": chat, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print("usage: python3 dev.py chat [faqbot serve options] | python3 dev.py test [pytest options]")
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
