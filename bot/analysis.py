@@ -27,7 +27,8 @@ to too under until up upon us ve very via was wasn we were weren what whatever w
 whether which while who whom whose why will with won would wouldn yes yet you your yours
 yourself yourselves tell know explain want wondering wonder curious question questions anyone
 someone something anything kind sort okay ok hey im ive id dont doesnt isnt cant wont whats
-hows thats theres
+hows thats theres exactly actually basically literally honestly just even maybe perhaps
+nothing everything take takes taking mean means meaning define definition stand stands
 """.split())
 
 _TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:'[a-z]+)?")

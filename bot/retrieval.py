@@ -10,14 +10,15 @@ from functools import lru_cache
 from nltk.metrics import edit_distance
 
 from bot.analysis import Analyzer, contains_sequence, is_content, stem, stemmed_words, words
-from bot.bm25 import BM25Index
+from bot.bm25 import BM25Index, Scored
 from bot.knowledge import Knowledge, Passage, UncoveredTopic
 
 HEADING_WEIGHT = 2  # a section heading counts as if its words appeared this many times
 QUESTION_WEIGHT = 1  # each alternate question's words count once more
-MIN_CONFIDENCE = 0.5  # below this share of the question's weight matched, reply no_answer
+MIN_CONFIDENCE = 0.34  # below this share of the question's weight matched, reply no_answer
 RELATIVE_CUTOFF = 0.6  # further passages are shown when they score this close to the best
 MAX_PASSAGES = 3
+LEAD_TIE = 0.9  # a lead passage this close to the best counts as tied with it
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,14 @@ class Speller:
         self._known = frozenset(w for w in known_words if w.isalpha())
         self._by_start: dict[str, list[str]] = {}
         for word in sorted(self._known):
-            if len(word) >= 4:
+            if len(word) >= 5:
                 self._by_start.setdefault(word[0], []).append(word)
 
     @staticmethod
     def max_distance(word: str) -> int:
-        """Edits allowed: none under 4 letters, one up to 6, two from 7."""
-        return 0 if len(word) < 4 else 1 if len(word) <= 6 else 2
+        """Edits allowed: none under 5 letters (too many real words are that close), one up to
+        8, two from 9."""
+        return 0 if len(word) < 5 else 1 if len(word) <= 8 else 2
 
     def correct(self, word: str) -> str | None:
         """The closest known word within the allowed distance, or None; ties go to the first."""
@@ -87,7 +89,10 @@ class Retriever:
         self.knowledge = knowledge
         self.passages = knowledge.passages
         self.analyzer = Analyzer(group.terms for group in knowledge.synonyms)
-        docs = [self._document_terms(p) for p in self.passages]
+        docs = [
+            self._document_terms(p, i == 0 or self.passages[i - 1].section != p.section)
+            for i, p in enumerate(self.passages)
+        ]
         self._doc_terms = [frozenset(d) for d in docs]
         self.index = BM25Index(docs or [[]])
         self._stemmed = [stemmed_words(f"{p.section} {p.text}") for p in self.passages]
@@ -103,13 +108,19 @@ class Retriever:
         for topic in knowledge.uncovered:
             known.update(w for phrase in topic.phrases for w in words(phrase))
         self.speller = Speller(known)
-        # The weight an unknown question word carries: that of a term no passage contains.
+        # An unknown question word weighs as much as the rarest known word (a term in one passage).
         n = max(len(self.passages), 1)
-        self._unknown_weight = math.log(1.0 + (n + 0.5) / 0.5)
+        self._unknown_weight = math.log(1.0 + (n - 0.5) / 1.5)
+        self._leads = [
+            i for i, p in enumerate(self.passages)
+            if i == 0 or self.passages[i - 1].article != p.article
+        ]
 
-    def _document_terms(self, passage: Passage) -> list[str]:
+    def _document_terms(self, passage: Passage, leads_section: bool) -> list[str]:
+        """Body, heading and example-question terms; the heading weighs most on the first
+        paragraph of its section, which is usually the one that answers it."""
         terms = self.analyzer.terms(passage.text)
-        terms += self.analyzer.terms(passage.section) * HEADING_WEIGHT
+        terms += self.analyzer.terms(passage.section) * (HEADING_WEIGHT if leads_section else 1)
         for question in passage.questions:
             terms += self.analyzer.terms(question) * QUESTION_WEIGHT
         return terms
@@ -153,6 +164,14 @@ class Retriever:
             return SearchResult(question, tuple(terms), (), 0.0, tuple(corrections))
         distinct = set(terms)
         top = self.index.top(terms, k=max(k, 10))
+        if top and self._only_common(distinct):
+            # A question about nothing but what the whole knowledge is about ("what is
+            # ketamine?") barely separates passages; when an article's lead passage, which
+            # introduces its subject, scores close to the best, it goes first.
+            scores = self.index.scores(terms)
+            lead = max(self._leads, key=lambda doc: scores[doc])
+            if scores[lead] >= LEAD_TIE * top[0].score:
+                top = [Scored(lead, float(scores[lead])), *(s for s in top if s.doc != lead)]
         hits = tuple(
             Hit(self.passages[s.doc], s.score, self._coverage(distinct, s.doc)) for s in top
         )
@@ -168,6 +187,11 @@ class Retriever:
         return SearchResult(
             question, tuple(terms), shown, confidence, tuple(corrections), uncovered
         )
+
+    def _only_common(self, terms: set[str]) -> bool:
+        """Whether every term is known and found in more than half of the passages."""
+        half = len(self.passages) / 2
+        return bool(terms) and all(self.index.df(t) > half for t in terms)
 
     def _covers_topic(self, phrase: str, terms: set[str], doc: int) -> bool:
         """Whether passage `doc` speaks of the topic phrase and of the rest of the question too.
