@@ -54,7 +54,9 @@ def _ensure_chromium() -> None:
         subprocess.call(["apt-get", "update", "-qq"], env=env)
         subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], env=env)
     if not CHROMIUM.exists():
-        print("Chromium is not installed: `sudo apt-get install chromium` enables the browser tests.")
+        print(
+            "Chromium is not installed: `sudo apt-get install chromium` enables the browser tests."
+        )
 
 
 def chat(args: list[str]) -> int:
@@ -88,7 +90,9 @@ def main() -> int:
     """Dispatch `chat` or `test`."""
     commands = {"chat": chat, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
-        print("usage: python3 dev.py chat [faqbot serve options] | python3 dev.py test [pytest options]")
+        print(
+            "usage: python3 dev.py chat [faqbot serve options] | python3 dev.py test [pytest options]"
+        )
         return 2
     return commands[sys.argv[1]](sys.argv[2:])
 

@@ -97,7 +97,9 @@ CRISIS_RESOURCES = (
     Resource("988 Lifeline chat", "Chat at 988lifeline.org", "https://988lifeline.org/chat/"),
     Resource("Crisis Text Line", "Text HOME to 741741", "sms:741741?body=HOME"),
     Resource("Immediate danger", "Call 911 now", "tel:911"),
-    Resource("Outside the US", "Call your local emergency number (112 in Europe, 999 in the UK)", ""),
+    Resource(
+        "Outside the US", "Call your local emergency number (112 in Europe, 999 in the UK)", ""
+    ),
 )
 MEDICAL_ADVICE_MESSAGE = (
     "I'm sorry, I can't give personal medical advice, such as doses, changes to your "

@@ -1,9 +1,9 @@
 """The assistant: safety rules first, then retrieval, composed into one `Answer`.
 
-    >>> from bot.assistant import Assistant
-    >>> bot = Assistant.from_folder("knowledge")
-    >>> bot.ask("how does ketamine work?").kind
-    'answer'
+>>> from bot.assistant import Assistant
+>>> bot = Assistant.from_folder("knowledge")
+>>> bot.ask("how does ketamine work?").kind
+'answer'
 """
 
 from __future__ import annotations
@@ -34,15 +34,19 @@ MAX_SUGGESTIONS = 3
 
 
 class Assistant:
-    """Answers visitor messages from one validated knowledge version. Safe to share across threads."""
+    """Answers messages from one validated knowledge version; safe to share across threads."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = require_valid(knowledge)
         self.retriever = Retriever(knowledge)
         clinic = knowledge.clinic
         self.contact = Contact(
-            prompt=clinic.contact_prompt, name=clinic.name, city=clinic.city, phone=clinic.phone,
-            email=clinic.email, booking_url=clinic.booking_url,
+            prompt=clinic.contact_prompt,
+            name=clinic.name,
+            city=clinic.city,
+            phone=clinic.phone,
+            email=clinic.email,
+            booking_url=clinic.booking_url,
         )
         self._starters = self._starter_questions()
 
@@ -78,15 +82,19 @@ class Assistant:
         kind = self.route(question)
         if kind == "crisis":
             return Answer(
-                kind="crisis", question=question, message=CRISIS_MESSAGE,
-                disclaimer=self.knowledge.clinic.disclaimer, contact=None,
+                kind="crisis",
+                question=question,
+                message=CRISIS_MESSAGE,
+                disclaimer=self.knowledge.clinic.disclaimer,
+                contact=None,
                 resources=CRISIS_RESOURCES,
             )
         if kind == "medical_advice":
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())
         if kind == "smalltalk":
-            return self._reply("smalltalk", question, self._smalltalk_message(question),
-                               self._starters)
+            return self._reply(
+                "smalltalk", question, self._smalltalk_message(question), self._starters
+            )
         result = self.retriever.search(question)
         if not result.answered:
             message = NO_ANSWER_MESSAGE
@@ -97,12 +105,20 @@ class Assistant:
         return self._reply("answer", question, "", self._follow_ups(result), passages)
 
     def _reply(
-        self, kind: Kind, question: str, message: str, suggestions: tuple[str, ...],
+        self,
+        kind: Kind,
+        question: str,
+        message: str,
+        suggestions: tuple[str, ...],
         passages: tuple[QuotedPassage, ...] = (),
     ) -> Answer:
         return Answer(
-            kind=kind, question=question, message=message, passages=passages,
-            disclaimer=self.knowledge.clinic.disclaimer, contact=self.contact,
+            kind=kind,
+            question=question,
+            message=message,
+            passages=passages,
+            disclaimer=self.knowledge.clinic.disclaimer,
+            contact=self.contact,
             suggestions=suggestions[:MAX_SUGGESTIONS],
         )
 
@@ -119,9 +135,13 @@ class Assistant:
         article = self.knowledge.article(p.article)
         assert article is not None  # require_valid guarantees every passage has its article
         return QuotedPassage(
-            id=p.id, article=p.article, section=p.section, text=p.text,
+            id=p.id,
+            article=p.article,
+            section=p.section,
+            text=p.text,
             source=Source(article.title, article.publisher, article.url),
-            reviewed_on=article.reviewed_on.isoformat(), score=round(hit.score, 4),
+            reviewed_on=article.reviewed_on.isoformat(),
+            score=round(hit.score, 4),
         )
 
     def _follow_ups(self, result: SearchResult) -> tuple[str, ...]:

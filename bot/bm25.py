@@ -46,7 +46,10 @@ class BM25Index:
     """Exact rank-bm25 scores from postings: cost proportional to the matching documents."""
 
     def __init__(
-        self, corpus: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75,
+        self,
+        corpus: Sequence[Sequence[str]],
+        k1: float = 1.5,
+        b: float = 0.75,
         idf: IdfKind = "smoothed",
     ) -> None:
         if not corpus:
@@ -106,6 +109,4 @@ class BM25Index:
             part = np.argpartition(-values, k - 1)[:k]
             candidates, values = candidates[part], values[part]
         order = np.lexsort((candidates, -values))
-        return [
-            Scored(int(candidates[i]), float(values[i])) for i in order if values[i] > 0
-        ]
+        return [Scored(int(candidates[i]), float(values[i])) for i in order if values[i] > 0]

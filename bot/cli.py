@@ -19,7 +19,9 @@ Command = Callable[[argparse.Namespace], int]
 
 def _knowledge_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--knowledge", default=DEFAULT_KNOWLEDGE, metavar="DIR",
+        "--knowledge",
+        default=DEFAULT_KNOWLEDGE,
+        metavar="DIR",
         help=f"the knowledge folder (default: {DEFAULT_KNOWLEDGE})",
     )
 
@@ -30,8 +32,11 @@ def _load(folder: str) -> Assistant | None:
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"The knowledge in {folder} has errors; `faqbot check --knowledge {folder}` lists "
-              "them all.", file=sys.stderr)
+        print(
+            f"The knowledge in {folder} has errors; `faqbot check --knowledge {folder}` lists "
+            "them all.",
+            file=sys.stderr,
+        )
         return None
 
 
@@ -41,8 +46,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in knowledge.problems:
         print(problem)
     errors, warnings = len(knowledge.errors), len(knowledge.warnings)
-    summary = (f"{len(knowledge.articles)} article(s), {len(knowledge.passages)} passage(s): "
-               f"{errors} error(s), {warnings} warning(s).")
+    summary = (
+        f"{len(knowledge.articles)} article(s), {len(knowledge.passages)} passage(s): "
+        f"{errors} error(s), {warnings} warning(s)."
+    )
     print(summary if errors or warnings else f"{summary} All good.")
     return 1 if errors else 0
 
@@ -55,9 +62,12 @@ def render(answer: Answer) -> str:
     for r in answer.resources:
         lines.append(f"  * {r.label}: {r.detail}")
     for i, p in enumerate(answer.passages, start=1):
-        lines += ["", f"[{i}] {p.text}",
-                  f"    — {p.source.title}, “{p.section}”. {p.source.publisher}; "
-                  f"reviewed {p.reviewed_on}."]
+        lines += [
+            "",
+            f"[{i}] {p.text}",
+            f"    — {p.source.title}, “{p.section}”. {p.source.publisher}; "
+            f"reviewed {p.reviewed_on}.",
+        ]
     if answer.suggestions:
         lines += ["", "You could also ask:", *(f"  - {s}" for s in answer.suggestions)]
     lines += ["", answer.disclaimer]
@@ -74,10 +84,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if assistant is None:
         return 1
     if not args.question.strip():
-        print("Please type a question, e.g. faqbot ask \"how does ketamine work?\"", file=sys.stderr)
+        print('Please type a question, e.g. faqbot ask "how does ketamine work?"', file=sys.stderr)
         return 2
     answer = assistant.ask(args.question)
-    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
+    print(
+        json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer)
+    )
     return 0
 
 
@@ -109,9 +121,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"crisis recall     {report.crisis_recall:.3f}")
         print(f"crisis FP rate    {report.crisis_fp_rate:.3f}")
         for f in report.failures:
-            print(f"FAIL {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
-                  f"{f['got']}" + (f" (first passage {f['first_passage']}, rank {f['rank']})"
-                                   if f["rank"] is not None else ""))
+            print(
+                f"FAIL {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
+                f"{f['got']}"
+                + (
+                    f" (first passage {f['first_passage']}, rank {f['rank']})"
+                    if f["rank"] is not None
+                    else ""
+                )
+            )
     missed = []
     if args.min_routing is not None and report.routing < args.min_routing:
         missed.append(f"routing {report.routing:.3f} < {args.min_routing}")
@@ -126,8 +144,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if missed else 0
 
 
-def build_parser(extra: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None]]]
-                 ) -> argparse.ArgumentParser:
+def build_parser(
+    extra: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None]]],
+) -> argparse.ArgumentParser:
     """The argument parser; `extra` adds commands (name -> (handler, add_arguments))."""
     parser = argparse.ArgumentParser(prog="faqbot", description="Ketamine FAQ bot.")
     sub = parser.add_subparsers(dest="command", required=True)

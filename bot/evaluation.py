@@ -44,8 +44,9 @@ def parse_items(text: str, name: str = "questions") -> list[Item]:
             raise QuestionSetError(f"{name}:{n}: `question` must be a string")
         kinds = (expect,) if isinstance(expect, str) else tuple(expect or ())
         if not kinds or any(k not in KINDS for k in kinds):
-            raise QuestionSetError(f"{name}:{n}: `expect` must be one of {', '.join(KINDS)} "
-                                   "or a list of them")
+            raise QuestionSetError(
+                f"{name}:{n}: `expect` must be one of {', '.join(KINDS)} or a list of them"
+            )
         contains = data.get("answer_contains") or []
         if not isinstance(contains, list) or not all(isinstance(c, str) for c in contains):
             raise QuestionSetError(f"{name}:{n}: `answer_contains` must be a list of strings")
@@ -108,11 +109,16 @@ def evaluate(assistant: Assistant, items: list[Item]) -> Report:
         if "crisis" not in item.expect:
             crisis_fps.append(answer.kind == "crisis")
         if not ok or (graded and rank != 1):
-            failures.append({
-                "id": item.id, "question": item.question, "expected": list(item.expect),
-                "got": answer.kind, "rank": rank if graded else None,
-                "first_passage": answer.passages[0].id if answer.passages else None,
-            })
+            failures.append(
+                {
+                    "id": item.id,
+                    "question": item.question,
+                    "expected": list(item.expect),
+                    "got": answer.kind,
+                    "rank": rank if graded else None,
+                    "first_passage": answer.passages[0].id if answer.passages else None,
+                }
+            )
     every = [ok for oks in routed_ok.values() for ok in oks]
     return Report(
         routing=_mean(every),

@@ -14,7 +14,13 @@ Severity = Literal["error", "warning"]
 
 ARTICLE_FIELDS = ("title", "publisher", "reviewed_by", "reviewed_on", "topics")
 CLINIC_FIELDS = (
-    "name", "city", "phone", "email", "booking_url", "disclaimer", "contact_prompt",
+    "name",
+    "city",
+    "phone",
+    "email",
+    "booking_url",
+    "disclaimer",
+    "contact_prompt",
 )
 EXAMPLE_MARK = "[example]"
 REVIEW_MAX_AGE_DAYS = 365
@@ -167,9 +173,7 @@ def _read(path: Path, rel: str, out: _Collector) -> str | None:
     return None
 
 
-def _key_values(
-    lines: Iterable[tuple[int, str]], out: _Collector
-) -> dict[str, tuple[int, str]]:
+def _key_values(lines: Iterable[tuple[int, str]], out: _Collector) -> dict[str, tuple[int, str]]:
     """Parse `key: value` lines (blank lines and `#` comments skipped) into key -> (line, value)."""
     values: dict[str, tuple[int, str]] = {}
     for n, line in lines:
@@ -215,18 +219,26 @@ def parse_article(
 
 
 def _article_from_meta(
-    meta: dict[str, tuple[int, str]], rel: str, slug: str, end_line: int, today: date,
+    meta: dict[str, tuple[int, str]],
+    rel: str,
+    slug: str,
+    end_line: int,
+    today: date,
     out: _Collector,
 ) -> Article | None:
     ok = True
     for name in ARTICLE_FIELDS:
         if not meta.get(name, (0, ""))[1]:
             where = meta[name][0] if name in meta else end_line
-            out.error(where, f"metadata `{name}` is missing or empty; add `{name}: ...` to the header")
+            out.error(
+                where, f"metadata `{name}` is missing or empty; add `{name}: ...` to the header"
+            )
             ok = False
     for key, (n, _) in meta.items():
         if key not in (*ARTICLE_FIELDS, "url"):
-            out.warn(n, f"unknown metadata `{key}` is ignored; known: {', '.join(ARTICLE_FIELDS)}, url")
+            out.warn(
+                n, f"unknown metadata `{key}` is ignored; known: {', '.join(ARTICLE_FIELDS)}, url"
+            )
     reviewed = _parse_date(meta.get("reviewed_on", (0, ""))[1])
     if ok and reviewed is None:
         out.error(meta["reviewed_on"][0], "`reviewed_on` must be a date written YYYY-MM-DD")
@@ -236,8 +248,11 @@ def _article_from_meta(
             out.error(meta["reviewed_on"][0], "`reviewed_on` is in the future; use the review date")
             ok = False
         elif (today - reviewed).days > REVIEW_MAX_AGE_DAYS:
-            out.warn(meta["reviewed_on"][0], "the review is older than 12 months; re-review the "
-                     "article and update `reviewed_on`")
+            out.warn(
+                meta["reviewed_on"][0],
+                "the review is older than 12 months; re-review the "
+                "article and update `reviewed_on`",
+            )
     url = meta.get("url", (0, ""))[1]
     if url and not url.startswith(("https://", "http://")):
         out.error(meta["url"][0], "`url` must start with https:// (or leave it out)")
@@ -246,8 +261,14 @@ def _article_from_meta(
         return None
     topics = tuple(t.strip() for t in meta["topics"][1].split(",") if t.strip())
     return Article(
-        slug=slug, title=meta["title"][1], publisher=meta["publisher"][1], url=url,
-        reviewed_by=meta["reviewed_by"][1], reviewed_on=reviewed, topics=topics, path=rel,
+        slug=slug,
+        title=meta["title"][1],
+        publisher=meta["publisher"][1],
+        url=url,
+        reviewed_by=meta["reviewed_by"][1],
+        reviewed_on=reviewed,
+        topics=topics,
+        path=rel,
     )
 
 
@@ -277,8 +298,11 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
             stripped = line.strip()
             if stripped.startswith("## "):
                 if pending_id or questions:
-                    out.error(last_note_line, "an id or `?` question has no paragraph after it "
-                              "in its section; put it directly above the paragraph it belongs to")
+                    out.error(
+                        last_note_line,
+                        "an id or `?` question has no paragraph after it "
+                        "in its section; put it directly above the paragraph it belongs to",
+                    )
                     pending_id, questions = None, []
                 section = stripped[3:].strip()
                 if not section:
@@ -288,10 +312,15 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
             elif (match := _ID_LINE.match(stripped)) is not None:
                 pending_id, last_note_line = (n, match["id"]), n
                 if not _VALID_ID.match(match["id"]):
-                    out.error(n, f"passage id {match['id']!r} must be lower-case letters, digits and "
-                              "hyphens, like `what-is-ketamine`")
+                    out.error(
+                        n,
+                        f"passage id {match['id']!r} must be lower-case letters, digits and "
+                        "hyphens, like `what-is-ketamine`",
+                    )
             elif stripped.startswith("<!--"):
-                out.error(n, "unrecognised comment; passage ids are written `<!-- id: some-name -->`")
+                out.error(
+                    n, "unrecognised comment; passage ids are written `<!-- id: some-name -->`"
+                )
             elif stripped.startswith("?"):
                 question = stripped[1:].strip()
                 last_note_line = n
@@ -305,22 +334,33 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
             continue
         first_line = text_lines[0][0]
         if not section:
-            out.error(first_line, "this paragraph comes before any `## ` heading; add a heading "
-                      "above it")
+            out.error(
+                first_line, "this paragraph comes before any `## ` heading; add a heading above it"
+            )
             section = "Introduction"
         text = " ".join(t for _, t in text_lines)
         if pending_id is not None:
             pid = pending_id[1]
         else:
             pid = slugify(" ".join(text.split()[:6])) or f"passage-{first_line}"
-        passages.append(Passage(
-            id=pid, article=slug, section=section, text=text, questions=tuple(questions),
-            position=len(passages), line=pending_id[0] if pending_id else first_line,
-        ))
+        passages.append(
+            Passage(
+                id=pid,
+                article=slug,
+                section=section,
+                text=text,
+                questions=tuple(questions),
+                position=len(passages),
+                line=pending_id[0] if pending_id else first_line,
+            )
+        )
         pending_id, questions = None, []
     if pending_id or questions:
-        out.error(last_note_line, "an id or `?` question has no paragraph after it; put it "
-                  "directly above the paragraph it belongs to")
+        out.error(
+            last_note_line,
+            "an id or `?` question has no paragraph after it; put it "
+            "directly above the paragraph it belongs to",
+        )
     return passages
 
 
@@ -342,8 +382,11 @@ def parse_synonyms(text: str, rel: str) -> tuple[list[SynonymGroup], list[Proble
         for term in terms:
             key = " ".join(term.lower().split())
             if key in seen and seen[key] != n:
-                out.error(n, f"{term!r} is already in the group on line {seen[key]}; a word or "
-                          "phrase can belong to one group only, so merge the two lines")
+                out.error(
+                    n,
+                    f"{term!r} is already in the group on line {seen[key]}; a word or "
+                    "phrase can belong to one group only, so merge the two lines",
+                )
             seen.setdefault(key, n)
         groups.append(SynonymGroup(terms=terms, line=n))
     return groups, out.problems
@@ -359,18 +402,29 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
     def finish() -> None:
         if current is None:
             if any(line.strip() and not line.lstrip().startswith("#") for _, line in body):
-                out.error(body[0][0], "text before the first `[topic name]` line; start each "
-                          "topic with its name in square brackets")
+                out.error(
+                    body[0][0],
+                    "text before the first `[topic name]` line; start each "
+                    "topic with its name in square brackets",
+                )
             return
         values = _key_values(body, out)
-        phrases = tuple(p.strip() for p in values.get("phrases", (0, ""))[1].split(",") if p.strip())
+        phrases = tuple(
+            p.strip() for p in values.get("phrases", (0, ""))[1].split(",") if p.strip()
+        )
         message = values.get("message", (0, ""))[1]
         if not phrases:
-            out.error(current[0], f"topic [{current[1]}] needs a `phrases:` line listing the "
-                      "words visitors use for it, separated by commas")
+            out.error(
+                current[0],
+                f"topic [{current[1]}] needs a `phrases:` line listing the "
+                "words visitors use for it, separated by commas",
+            )
         if not message:
-            out.error(current[0], f"topic [{current[1]}] needs a `message:` line with what the "
-                      "bot should say instead")
+            out.error(
+                current[0],
+                f"topic [{current[1]}] needs a `message:` line with what the "
+                "bot should say instead",
+            )
         for key, (n, _) in values.items():
             if key not in ("phrases", "message"):
                 out.error(n, f"unknown field `{key}`; a topic has `phrases:` and `message:` only")
@@ -397,10 +451,13 @@ def parse_clinic(text: str, rel: str) -> tuple[Clinic | None, list[Problem]]:
     for name in CLINIC_FIELDS:
         n, value = values.get(name, (1, ""))
         if value.lower().startswith(EXAMPLE_MARK):
-            value = value[len(EXAMPLE_MARK):].strip()
+            value = value[len(EXAMPLE_MARK) :].strip()
             examples.add(name)
-            out.warn(n, f"`{name}` is an example value ({value}); replace it with the clinic's "
-                     f"real {name.replace('_', ' ')} and remove {EXAMPLE_MARK}")
+            out.warn(
+                n,
+                f"`{name}` is an example value ({value}); replace it with the clinic's "
+                f"real {name.replace('_', ' ')} and remove {EXAMPLE_MARK}",
+            )
         if not value:
             out.error(n, f"`{name}` is missing or empty; add `{name}: ...`")
         clean[name] = value
@@ -420,20 +477,28 @@ def parse_phrase_list(text: str, rel: str, what: str) -> tuple[list[str], list[P
     """Parse a list of phrases, one per line; `#` starts a comment. An empty list is an error."""
     out = _Collector(rel)
     phrases = [
-        " ".join(line.split()) for _, line in _lines(text)
+        " ".join(line.split())
+        for _, line in _lines(text)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     for n, line in _lines(text):
         if line.strip() and not line.lstrip().startswith("#") and len(line.strip()) < 3:
-            out.error(n, f"{line.strip()!r} is too short to be a {what} phrase; write at least "
-                      "three characters")
+            out.error(
+                n,
+                f"{line.strip()!r} is too short to be a {what} phrase; write at least "
+                "three characters",
+            )
     if not phrases:
         out.error(1, f"the {what} list is empty; it must list at least one phrase")
     return phrases, out.problems
 
 
 _PLACEHOLDER_CLINIC = Clinic(
-    name="the clinic", city="", phone="", email="", booking_url="",
+    name="the clinic",
+    city="",
+    phone="",
+    email="",
+    booking_url="",
     disclaimer="This assistant shares educational information only and is not medical advice.",
     contact_prompt="Please contact the clinic to talk with a clinician.",
 )
@@ -461,16 +526,26 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
         return text
 
     if not root.is_dir():
-        problems.append(Problem(str(root), 1, "the knowledge folder does not exist or is not a "
-                                "folder; check the path"))
+        problems.append(
+            Problem(
+                str(root),
+                1,
+                "the knowledge folder does not exist or is not a folder; check the path",
+            )
+        )
         return _empty(root, problems)
 
     articles: list[Article] = []
     passages: list[Passage] = []
     article_files = sorted((root / "articles").glob("*.md"))
     if not article_files:
-        problems.append(Problem(str(root / "articles"), 1, "no articles found; add at least one "
-                                "Markdown article to the articles folder"))
+        problems.append(
+            Problem(
+                str(root / "articles"),
+                1,
+                "no articles found; add at least one Markdown article to the articles folder",
+            )
+        )
     for path in article_files:
         rel = f"articles/{path.name}"
         text = read(rel, True)
@@ -500,10 +575,15 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
         clinic, found_problems = parse_clinic(text, str(root / "clinic.txt"))
         problems.extend(found_problems)
     return Knowledge(
-        folder=str(root), articles=tuple(articles), passages=tuple(passages),
-        synonyms=tuple(synonyms), uncovered=tuple(uncovered),
-        clinic=clinic or _PLACEHOLDER_CLINIC, crisis_phrases=tuple(crisis),
-        problems=tuple(problems), version=digest.hexdigest()[:12],
+        folder=str(root),
+        articles=tuple(articles),
+        passages=tuple(passages),
+        synonyms=tuple(synonyms),
+        uncovered=tuple(uncovered),
+        clinic=clinic or _PLACEHOLDER_CLINIC,
+        crisis_phrases=tuple(crisis),
+        problems=tuple(problems),
+        version=digest.hexdigest()[:12],
     )
 
 
@@ -515,24 +595,43 @@ def _passage_problems(passages: list[Passage], root: Path) -> list[Problem]:
         path = str(root / "articles" / f"{p.article}.md")
         if p.id in by_id:
             first = by_id[p.id]
-            problems.append(Problem(path, p.line, f"passage id {p.id!r} is already used in "
-                                    f"{first.article}.md line {first.line}; give each passage a "
-                                    "unique `<!-- id: ... -->`"))
+            problems.append(
+                Problem(
+                    path,
+                    p.line,
+                    f"passage id {p.id!r} is already used in "
+                    f"{first.article}.md line {first.line}; give each passage a "
+                    "unique `<!-- id: ... -->`",
+                )
+            )
         by_id.setdefault(p.id, p)
         key = " ".join(p.text.lower().split())
         if key in by_text:
             first = by_text[key]
-            problems.append(Problem(path, p.line, f"this passage has the same text as {first.id!r} "
-                                    f"({first.article}.md line {first.line}); remove one",
-                                    "warning"))
+            problems.append(
+                Problem(
+                    path,
+                    p.line,
+                    f"this passage has the same text as {first.id!r} "
+                    f"({first.article}.md line {first.line}); remove one",
+                    "warning",
+                )
+            )
         by_text.setdefault(key, p)
     return problems
 
 
 def _empty(root: Path, problems: list[Problem]) -> Knowledge:
     return Knowledge(
-        folder=str(root), articles=(), passages=(), synonyms=(), uncovered=(),
-        clinic=_PLACEHOLDER_CLINIC, crisis_phrases=(), problems=tuple(problems), version="",
+        folder=str(root),
+        articles=(),
+        passages=(),
+        synonyms=(),
+        uncovered=(),
+        clinic=_PLACEHOLDER_CLINIC,
+        crisis_phrases=(),
+        problems=tuple(problems),
+        version="",
     )
 
 

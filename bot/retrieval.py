@@ -112,7 +112,8 @@ class Retriever:
         n = max(len(self.passages), 1)
         self._unknown_weight = math.log(1.0 + (n - 0.5) / 1.5)
         self._leads = [
-            i for i, p in enumerate(self.passages)
+            i
+            for i, p in enumerate(self.passages)
             if i == 0 or self.passages[i - 1].article != p.article
         ]
 
@@ -132,7 +133,11 @@ class Retriever:
         fixed: list[str] = []
         corrections: list[tuple[str, str]] = []
         for word in words(question):
-            if is_content(word) and stem(word) not in vocabulary and stem(word) not in synonym_words:
+            if (
+                is_content(word)
+                and stem(word) not in vocabulary
+                and stem(word) not in synonym_words
+            ):
                 better = self.speller.correct(word)
                 if better is not None:
                     corrections.append((word, better))
@@ -179,7 +184,9 @@ class Retriever:
         confidence = best.coverage if best else 0.0
         uncovered = None
         found = self.matching_topic(question)
-        if found is not None and not self._covers_topic(found[1], distinct, top[0].doc if top else -1):
+        if found is not None and not self._covers_topic(
+            found[1], distinct, top[0].doc if top else -1
+        ):
             uncovered = found[0]
         shown = tuple(
             h for h in hits[:k] if best is not None and h.score >= RELATIVE_CUTOFF * best.score

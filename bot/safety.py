@@ -45,34 +45,60 @@ def _any(patterns: Iterable[str]) -> re.Pattern[str]:
 
 
 _SELF = r"(?:my|him|her|them|your|our)\s?sel(?:f|ves)"
-_CRISIS = _any([
-    r"\bsui?ci?d", r"\bsuicde", r"\bsuiside", r"\bsucide", r"\bsuccide",
-    rf"\bkill(?:ing)? {_SELF}", rf"\b(?:hurt|harm|cut|cutting|burn|burning|hang|shoot|starve|injure)(?:ing|s)? {_SELF}",
-    r"\bself ?harm", r"\bself ?injur", r"\bunalive", r"\b(?:kms|kys)\b",
-    r"\bend(?:ing)? (?:it all|my life|my own life|his life|her life|their life|things)",
-    r"\b(?:going|gonna|want|wanna|plan|planning|ready) to end it\b", r"\bend it (?:tonight|today|now|soon)",
-    r"\btake (?:my|his|her|their) (?:own )?life",
-    r"\b(?:want|wants|wanted|wanting|wanna|going|gonna|ready|plan|planning|deserve) (?:to )?die\b",
-    r"\b(?:wish|wished|wishing) (?:i|he|she|they) (?:was|were|could be|would) (?:dead|gone|die)",
-    r"\b(?:better off|rather be|want to be|wanna be) dead", r"\bbetter off without me",
-    r"\b(?:no|any|the|a) (?:point|reason) (?:in|of|to|for) (?:living|live|life|being alive|going on|go on|carry on|carrying on)",
-    r"\b(?:not|no longer|nothing) worth living", r"\bnothing (?:left )?to live for",
-    r"\b(?:no|lost the|lost my) will to live", r"\btired of (?:living|life|being alive)",
-    r"\b(?:do not|dont|never) want to (?:live|be alive|be here anymore|exist|wake up|go on)",
-    r"\b(?:never|not) (?:to )?wake up\b", r"\bsleep (?:forever|and never)",
-    r"\b(?:can not|cannot|cant) (?:go on|do this anymore|take it anymore|keep going)",
-    r"\bdisappear forever", r"\bgive up on (?:life|living)", r"\bdone with (?:life|living)",
-    r"\boverdos", r"\bod on\b", r"\blethal (?:dose|amount)", r"\bfatal dose",
-    r"\bhow many (?:pills|tablets) (?:would|will|does|to|it)", r"\benough pills",
-    r"\bjump(?:ing)? (?:off|from) (?:a |the )?(?:bridge|building|roof|cliff|balcony)",
-    r"\b(?:high|tall) (?:place|bridge|building)s? to jump", r"\bnoose\b",
-    r"\b(?:bridge|building|roof|rooftop|cliff|balcony|ledge|height)s?\b.{0,40}\bjump",
-    r"\bjump\b.{0,40}\b(?:bridge|building|roof|rooftop|cliff|balcony|ledge|height)s?\b",
-    r"\bhigh enough to (?:jump|fall)", r"\bwant (?:it|this|everything|it all|life) (?:all )?to (?:be over|end)\b",
-    r"\bsuicide note", r"\bgoodbye (?:letter|note)s?\b", r"\bwrite (?:a|my) will\b",
-    r"\b(?:want|wants|wish) (?:someone|somebody|something) (?:would|to) kill (?:me|him|her)",
-    r"\bkill me\b.*\b(?:please|want|wish)", r"\bwant(?:s)? to (?:kill|hurt) (?:myself|himself|herself)",
-])
+_CRISIS = _any(
+    [
+        r"\bsui?ci?d",
+        r"\bsuicde",
+        r"\bsuiside",
+        r"\bsucide",
+        r"\bsuccide",
+        rf"\bkill(?:ing)? {_SELF}",
+        rf"\b(?:hurt|harm|cut|cutting|burn|burning|hang|shoot|starve|injure)(?:ing|s)? {_SELF}",
+        r"\bself ?harm",
+        r"\bself ?injur",
+        r"\bunalive",
+        r"\b(?:kms|kys)\b",
+        r"\bend(?:ing)? (?:it all|my life|my own life|his life|her life|their life|things)",
+        r"\b(?:going|gonna|want|wanna|plan|planning|ready) to end it\b",
+        r"\bend it (?:tonight|today|now|soon)",
+        r"\btake (?:my|his|her|their) (?:own )?life",
+        r"\b(?:want|wants|wanted|wanting|wanna|going|gonna|ready|plan|planning|deserve) (?:to )?die\b",
+        r"\b(?:wish|wished|wishing) (?:i|he|she|they) (?:was|were|could be|would) (?:dead|gone|die)",
+        r"\b(?:better off|rather be|want to be|wanna be) dead",
+        r"\bbetter off without me",
+        r"\b(?:no|any|the|a) (?:point|reason) (?:in|of|to|for) (?:living|live|life|being alive|going on|go on|carry on|carrying on)",
+        r"\b(?:not|no longer|nothing) worth living",
+        r"\bnothing (?:left )?to live for",
+        r"\b(?:no|lost the|lost my) will to live",
+        r"\btired of (?:living|life|being alive)",
+        r"\b(?:do not|dont|never) want to (?:live|be alive|be here anymore|exist|wake up|go on)",
+        r"\b(?:never|not) (?:to )?wake up\b",
+        r"\bsleep (?:forever|and never)",
+        r"\b(?:can not|cannot|cant) (?:go on|do this anymore|take it anymore|keep going)",
+        r"\bdisappear forever",
+        r"\bgive up on (?:life|living)",
+        r"\bdone with (?:life|living)",
+        r"\boverdos",
+        r"\bod on\b",
+        r"\blethal (?:dose|amount)",
+        r"\bfatal dose",
+        r"\bhow many (?:pills|tablets) (?:would|will|does|to|it)",
+        r"\benough pills",
+        r"\bjump(?:ing)? (?:off|from) (?:a |the )?(?:bridge|building|roof|cliff|balcony)",
+        r"\b(?:high|tall) (?:place|bridge|building)s? to jump",
+        r"\bnoose\b",
+        r"\b(?:bridge|building|roof|rooftop|cliff|balcony|ledge|height)s?\b.{0,40}\bjump",
+        r"\bjump\b.{0,40}\b(?:bridge|building|roof|rooftop|cliff|balcony|ledge|height)s?\b",
+        r"\bhigh enough to (?:jump|fall)",
+        r"\bwant (?:it|this|everything|it all|life) (?:all )?to (?:be over|end)\b",
+        r"\bsuicide note",
+        r"\bgoodbye (?:letter|note)s?\b",
+        r"\bwrite (?:a|my) will\b",
+        r"\b(?:want|wants|wish) (?:someone|somebody|something) (?:would|to) kill (?:me|him|her)",
+        r"\bkill me\b.*\b(?:please|want|wish)",
+        r"\bwant(?:s)? to (?:kill|hurt) (?:myself|himself|herself)",
+    ]
+)
 _CRISIS_WORDS = ("suicide", "suicidal", "overdose", "unalive", "selfharm")
 
 
@@ -82,7 +108,8 @@ def is_crisis(message: Message) -> bool:
         return True
     for word in message.words:
         if len(word) >= 6 and any(
-            abs(len(word) - len(target)) <= 2 and edit_distance(word, target, transpositions=True) <= 2
+            abs(len(word) - len(target)) <= 2
+            and edit_distance(word, target, transpositions=True) <= 2
             for target in _CRISIS_WORDS
         ):
             return True
@@ -101,39 +128,49 @@ _MEDICATIONS = (
     "birth control|antidepressants?|antipsychotics?|mood stabili[sz]ers?|sleeping pills|"
     "medications?|meds|medicines?|prescriptions?|pills|tablets|alcohol|weed|marijuana|cannabis"
 )
-_MEDICAL_ADVICE = _any([
-    # Dose for me.
-    r"\bhow (?:many|much) (?:mg|milligrams?|ml|mgs)\b", r"\b\d+ ?(?:mg|milligrams?)\b",
-    r"\b(?:what|which|right|correct|safe|my) (?:dose|dosage)\b.*\b(?:i|me|my)\b",
-    r"\b(?:dose|dosage) (?:should|do|would|can) i\b", r"\b(?:dose|dosage) for me\b",
-    r"\bhow much (?:ketamine )?(?:should|do|can|would) i\b",
-    # Starting, stopping, tapering, switching medication.
-    r"\b(?:should|can|do|must|could) i (?:stop|quit|start|taper|keep|continue|skip|reduce|increase|"
-    r"come off|get off|wean|switch|change|double|halve|pause|resume|take)\b",
-    r"\b(?:stop|stopping|quit|quitting|taper|tapering|wean|weaning|come off|coming off|get off|"
-    r"getting off|replace|replacing|switch|switching) (?:taking )?(?:my|all my|off my)\b",
-    rf"\b(?:stop|quit|taper|wean off|come off|start|skip) (?:taking )?(?:{_MEDICATIONS})\b",
-    # Mixing with my medicines.
-    rf"\b(?:mix|mixing|combine|combining|interact|interacts|interaction|interactions|together) "
-    rf"(?:\w+ ){{0,4}}(?:with )?(?:my|{_MEDICATIONS})\b",
-    rf"\b(?:with|and|while on|while taking|on) (?:my )?(?:{_MEDICATIONS})\b.*\b(?:safe|ok|okay|can i|should i|fine|mix|interact)",
-    r"\b(?:can|could|should|may) i (?:\w+ ){0,4}(?:while|if) (?:i am |im )?(?:on|taking) ",
-    rf"\b(?:im|i am|i) (?:on|taking|take) (?:\w+ ){{0,2}}(?:{_MEDICATIONS})\b",
-    # Pregnancy and breastfeeding.
-    r"\bpregnan", r"\bbreast ?feed", r"\bbreast feeding", r"\bnursing (?:a |my )?(?:baby|mother|mom)",
-    r"\btrying to (?:conceive|get pregnant)", r"\bexpecting a baby",
-    # Is it safe / right for me, with a personal condition.
-    r"\b(?:safe|right|ok|okay|good|suitable|appropriate|dangerous|risky|a good idea|a good fit) for me\b",
-    r"\b(?:should|can|could|may) i (?:get|have|try|do|receive|use) (?:a )?(?:ketamine|infusions?|this treatment|it)\b.*\b(?:if|with|since|because|given)\b",
-    r"\bshould i (?:get|have|try|do|receive) (?:a )?(?:ketamine|infusions?|this treatment)",
-    r"\b(?:i have|ive got|i suffer from|i was diagnosed with) (?:high|low) blood pressure",
-    r"\b(?:am i|would i be) (?:a )?(?:good )?(?:candidate|eligible)",
-    # Self-diagnosis.
-    r"\bdo i have\b", r"\b(?:could|might|can) i have (?:ptsd|depression|bipolar|anxiety|an? \w+ disorder)",
-    r"\bam i (?:depressed|bipolar|manic|anxious|traumati[sz]ed|suffering from|mentally ill)",
-    r"\b(?:diagnose|diagnosis for) me\b", r"\bwhat is wrong with me\b",
-    r"\bdo you think i (?:have|am|need)\b",
-])
+_MEDICAL_ADVICE = _any(
+    [
+        # Dose for me.
+        r"\bhow (?:many|much) (?:mg|milligrams?|ml|mgs)\b",
+        r"\b\d+ ?(?:mg|milligrams?)\b",
+        r"\b(?:what|which|right|correct|safe|my) (?:dose|dosage)\b.*\b(?:i|me|my)\b",
+        r"\b(?:dose|dosage) (?:should|do|would|can) i\b",
+        r"\b(?:dose|dosage) for me\b",
+        r"\bhow much (?:ketamine )?(?:should|do|can|would) i\b",
+        # Starting, stopping, tapering, switching medication.
+        r"\b(?:should|can|do|must|could) i (?:stop|quit|start|taper|keep|continue|skip|reduce|increase|"
+        r"come off|get off|wean|switch|change|double|halve|pause|resume|take)\b",
+        r"\b(?:stop|stopping|quit|quitting|taper|tapering|wean|weaning|come off|coming off|get off|"
+        r"getting off|replace|replacing|switch|switching) (?:taking )?(?:my|all my|off my)\b",
+        rf"\b(?:stop|quit|taper|wean off|come off|start|skip) (?:taking )?(?:{_MEDICATIONS})\b",
+        # Mixing with my medicines.
+        rf"\b(?:mix|mixing|combine|combining|interact|interacts|interaction|interactions|together) "
+        rf"(?:\w+ ){{0,4}}(?:with )?(?:my|{_MEDICATIONS})\b",
+        rf"\b(?:with|and|while on|while taking|on) (?:my )?(?:{_MEDICATIONS})\b.*\b(?:safe|ok|okay|can i|should i|fine|mix|interact)",
+        r"\b(?:can|could|should|may) i (?:\w+ ){0,4}(?:while|if) (?:i am |im )?(?:on|taking) ",
+        rf"\b(?:im|i am|i) (?:on|taking|take) (?:\w+ ){{0,2}}(?:{_MEDICATIONS})\b",
+        # Pregnancy and breastfeeding.
+        r"\bpregnan",
+        r"\bbreast ?feed",
+        r"\bbreast feeding",
+        r"\bnursing (?:a |my )?(?:baby|mother|mom)",
+        r"\btrying to (?:conceive|get pregnant)",
+        r"\bexpecting a baby",
+        # Is it safe / right for me, with a personal condition.
+        r"\b(?:safe|right|ok|okay|good|suitable|appropriate|dangerous|risky|a good idea|a good fit) for me\b",
+        r"\b(?:should|can|could|may) i (?:get|have|try|do|receive|use) (?:a )?(?:ketamine|infusions?|this treatment|it)\b.*\b(?:if|with|since|because|given)\b",
+        r"\bshould i (?:get|have|try|do|receive) (?:a )?(?:ketamine|infusions?|this treatment)",
+        r"\b(?:i have|ive got|i suffer from|i was diagnosed with) (?:high|low) blood pressure",
+        r"\b(?:am i|would i be) (?:a )?(?:good )?(?:candidate|eligible)",
+        # Self-diagnosis.
+        r"\bdo i have\b",
+        r"\b(?:could|might|can) i have (?:ptsd|depression|bipolar|anxiety|an? \w+ disorder)",
+        r"\bam i (?:depressed|bipolar|manic|anxious|traumati[sz]ed|suffering from|mentally ill)",
+        r"\b(?:diagnose|diagnosis for) me\b",
+        r"\bwhat is wrong with me\b",
+        r"\bdo you think i (?:have|am|need)\b",
+    ]
+)
 
 
 def is_medical_advice(message: Message) -> bool:
@@ -142,26 +179,111 @@ def is_medical_advice(message: Message) -> bool:
 
 
 _GREETINGS = frozenset(
-    "hi hello hey hiya howdy heya yo hallo hola greetings morning afternoon evening good there "
-    "bot assistant again everyone all".split()
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "howdy",
+        "heya",
+        "yo",
+        "hallo",
+        "hola",
+        "greetings",
+        "morning",
+        "afternoon",
+        "evening",
+        "good",
+        "there",
+        "bot",
+        "assistant",
+        "again",
+        "everyone",
+        "all",
+    ]
 )
 _THANKS = frozenset(
-    "thanks thank you thx ty tysm cheers appreciate appreciated it that this helps helped helpful "
-    "great perfect awesome cool nice ok okay got so much very lot a really was answer info "
-    "information".split()
+    [
+        "thanks",
+        "thank",
+        "you",
+        "thx",
+        "ty",
+        "tysm",
+        "cheers",
+        "appreciate",
+        "appreciated",
+        "it",
+        "that",
+        "this",
+        "helps",
+        "helped",
+        "helpful",
+        "great",
+        "perfect",
+        "awesome",
+        "cool",
+        "nice",
+        "ok",
+        "okay",
+        "got",
+        "so",
+        "much",
+        "very",
+        "lot",
+        "a",
+        "really",
+        "was",
+        "answer",
+        "info",
+        "information",
+    ]
 )
 _GOODBYES = frozenset(
-    "bye goodbye byebye see you later ya take care have a good nice day night cya farewell for now "
-    "that s all thats all ok okay thanks".split()
+    [
+        "bye",
+        "goodbye",
+        "byebye",
+        "see",
+        "you",
+        "later",
+        "ya",
+        "take",
+        "care",
+        "have",
+        "a",
+        "good",
+        "nice",
+        "day",
+        "night",
+        "cya",
+        "farewell",
+        "for",
+        "now",
+        "that",
+        "s",
+        "all",
+        "thats",
+        "all",
+        "ok",
+        "okay",
+        "thanks",
+    ]
 )
-_ABOUT_BOT = _any([
-    r"\bwho (?:are|r) (?:you|u)\b", r"\bwhat (?:are|r) (?:you|u)\b", r"\bwhat is this (?:chat|bot|site|thing)",
-    r"\bare (?:you|u) (?:a |an )?(?:real|actual|live|human|person|people|bot|robot|ai|doctor|nurse|"
-    r"machine|computer|chatbot|program|clinician|therapist)",
-    r"\b(?:am i|are we) (?:talking|chatting|speaking) (?:to|with)",
-    r"\bwhat (?:can|do) (?:you|u) (?:do|know|help)", r"\bhow (?:can|do) (?:you|u) (?:help|work)\b",
-    r"\bwhat(?:s| is) your name\b", r"\bwho (?:made|built|created) (?:you|this)",
-])
+_ABOUT_BOT = _any(
+    [
+        r"\bwho (?:are|r) (?:you|u)\b",
+        r"\bwhat (?:are|r) (?:you|u)\b",
+        r"\bwhat is this (?:chat|bot|site|thing)",
+        r"\bare (?:you|u) (?:a |an )?(?:real|actual|live|human|person|people|bot|robot|ai|doctor|nurse|"
+        r"machine|computer|chatbot|program|clinician|therapist)",
+        r"\b(?:am i|are we) (?:talking|chatting|speaking) (?:to|with)",
+        r"\bwhat (?:can|do) (?:you|u) (?:do|know|help)",
+        r"\bhow (?:can|do) (?:you|u) (?:help|work)\b",
+        r"\bwhat(?:s| is)? your name\b",
+        r"\bwho (?:made|built|created) (?:you|this)",
+    ]
+)
 
 
 def _only(words_: tuple[str, ...], vocabulary: frozenset[str]) -> bool:

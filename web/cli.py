@@ -13,8 +13,12 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--knowledge", default=None, metavar="DIR",
-                        help="the knowledge folder (default: FAQBOT_KNOWLEDGE_DIR or knowledge)")
+    parser.add_argument(
+        "--knowledge",
+        default=None,
+        metavar="DIR",
+        help="the knowledge folder (default: FAQBOT_KNOWLEDGE_DIR or knowledge)",
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -1,0 +1,74 @@
+"""Shared fixtures: a tiny knowledge folder, and settings -> app -> client over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_KNOWLEDGE = ROOT / "knowledge"
+SHARED = ROOT.parent / "shared"
+
+TINY_ARTICLE = """---
+title: Tiny Article
+publisher: Test Clinic
+url: https://example.org/tiny
+reviewed_by: Dr Test
+reviewed_on: 2026-01-15
+topics: ketamine, mechanism
+---
+
+## What is ketamine?
+
+<!-- id: tiny-what -->
+? What kind of medicine is ketamine?
+Ketamine is an anesthetic medicine used for decades.
+
+## How does it work?
+
+<!-- id: tiny-nmda -->
+Ketamine blocks the NMDA receptor in the glutamate system.
+
+<!-- id: tiny-serotonin -->
+Ketamine may also raise serotonin, which helps regulate mood and sleep.
+
+## Bipolar disorder
+
+<!-- id: tiny-bipolar -->
+Mood stabilizers for bipolar disorder can have side effects; ketamine is being studied.
+"""
+
+TINY_CLINIC = """name: Test Clinic
+city: Testville
+phone: (555) 010-0000
+email: hello@example.org
+booking_url: https://example.org/book
+disclaimer: Educational only, not medical advice.
+contact_prompt: Talk to our team.
+"""
+
+
+def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> Path:
+    """Write a knowledge folder: one article plus clinic, synonyms, topics and crisis files."""
+    (folder / "articles").mkdir(parents=True, exist_ok=True)
+    (folder / "articles" / "tiny.md").write_text(article, encoding="utf-8")
+    defaults = {
+        "clinic.txt": TINY_CLINIC,
+        "synonyms.txt": "NMDA, N-methyl-D-aspartate\nbipolar disorder, manic depression\n",
+        "uncovered-topics.txt": "[side effects]\nphrases: side effects, side effect\n"
+        "message: Ask our team about side effects.\n",
+        "crisis-phrases.txt": "no way out\n",
+    }
+    for name, text in {
+        **defaults,
+        **{k.replace("_", "-").replace("-txt", ".txt"): v for k, v in files.items()},
+    }.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_knowledge(tmp_path: Path) -> Path:
+    """A small valid knowledge folder in a temporary directory."""
+    return write_knowledge(tmp_path / "knowledge")

@@ -1,0 +1,93 @@
+"""The assistant: routing order, answer composition and the JSON form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import MAX_QUESTION_CHARS, Assistant
+from bot.knowledge import KnowledgeError
+from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
+
+
+@pytest.fixture(scope="module")
+def bot() -> Assistant:
+    return Assistant.from_folder(SHIPPED_KNOWLEDGE)
+
+
+def test_answer_json_form_has_every_documented_field(bot: Assistant) -> None:
+    data = bot.ask("how does ketamine work").to_dict()
+    assert set(data) == {
+        "kind",
+        "question",
+        "message",
+        "passages",
+        "resources",
+        "disclaimer",
+        "contact",
+        "suggestions",
+    }
+    assert data["kind"] == "answer"
+    first = data["passages"][0]
+    assert set(first) == {"id", "article", "section", "text", "source", "reviewed_on", "score"}
+    assert first["id"] == "glutamate-nmda"
+    assert set(first["source"]) == {"title", "publisher", "url"}
+    assert "N-methyl-D-aspartate" in first["text"]
+    assert data["contact"]["phone"] and data["disclaimer"]
+    assert 0 < len(data["suggestions"]) <= 3
+    assert all(s not in {"How do Ketamine Infusions Work?"} for s in data["suggestions"])
+    json.dumps(data)  # serializable as is
+
+
+def test_passages_are_quoted_verbatim(bot: Assistant) -> None:
+    answer = bot.ask("what is BDNF")
+    texts = {p.text for p in bot.knowledge.passages}
+    assert answer.passages and all(p.text in texts for p in answer.passages)
+
+
+def test_crisis_reply_has_resources_first_and_no_passages_or_booking(bot: Assistant) -> None:
+    answer = bot.ask("I want to kill myself. How does ketamine work?")
+    assert answer.kind == "crisis"
+    assert answer.passages == () and answer.contact is None and answer.suggestions == ()
+    hrefs = [r.href for r in answer.resources]
+    assert "tel:988" in hrefs and "sms:988" in hrefs and "tel:911" in hrefs
+    assert any("741741" in r.detail for r in answer.resources)
+    assert answer.disclaimer
+
+
+def test_medical_advice_reply_declines_without_passages(bot: Assistant) -> None:
+    answer = bot.ask("How many mg of ketamine should I take?")
+    assert answer.kind == "medical_advice" and answer.passages == ()
+    assert "can't give personal medical advice" in answer.message
+    assert answer.contact is not None
+
+
+def test_no_answer_gives_the_topic_message_and_example_questions(bot: Assistant) -> None:
+    answer = bot.ask("what are the side effects of ketamine")
+    assert answer.kind == "no_answer" and answer.passages == ()
+    assert "side effects" in answer.message
+    assert answer.suggestions and answer.contact is not None
+    plain = bot.ask("who won the world series")
+    assert plain.kind == "no_answer" and "don't have a reviewed answer" in plain.message
+
+
+def test_smalltalk_is_honest_about_being_automated(bot: Assistant) -> None:
+    answer = bot.ask("are you a real person?")
+    assert answer.kind == "smalltalk" and "automated assistant" in answer.message
+    assert bot.ask("thanks!").message.startswith("You're welcome")
+    assert bot.ask("bye").message.startswith("Take care")
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\u202e", "🙂" * 600, "a" * 5000, "<script>"])
+def test_any_text_gets_a_reply(bot: Assistant, text: str) -> None:
+    answer = bot.ask(text)
+    assert answer.kind in {"no_answer", "smalltalk", "answer"}
+    assert len(answer.question) <= MAX_QUESTION_CHARS
+
+
+def test_invalid_knowledge_is_refused_with_locations(tmp_path: Path) -> None:
+    folder = write_knowledge(tmp_path / "k", "---\ntitle: x\n---\n")
+    with pytest.raises(KnowledgeError, match=r"tiny\.md:\d+:"):
+        Assistant.from_folder(folder)

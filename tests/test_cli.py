@@ -1,0 +1,123 @@
+"""The faqbot command line: check, ask, eval."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED, SHIPPED_KNOWLEDGE
+from web.cli import main
+
+DEV_SET = SHARED / "eval" / "questions.jsonl"
+
+
+def test_check_passes_on_the_shipped_knowledge_with_example_warnings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", "--knowledge", str(SHIPPED_KNOWLEDGE)]) == 0
+    out = capsys.readouterr().out
+    assert "0 error(s)" in out and "example value" in out
+
+
+def test_check_fails_with_a_located_message_after_breaking_metadata(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, folder)
+    article = next((folder / "articles").glob("*.md"))
+    article.write_text(article.read_text().replace("reviewed_on: ", "reviewed_on: soon "))
+    assert main(["check", "--knowledge", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert f"{article}:5: `reviewed_on` must be a date" in out
+    assert "Traceback" not in out
+
+
+def test_ask_json_answers_how_ketamine_works_with_the_nmda_passage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        main(["ask", "how does ketamine work", "--json", "--knowledge", str(SHIPPED_KNOWLEDGE)])
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["kind"] == "answer" and data["passages"][0]["id"] == "glutamate-nmda"
+
+
+def test_ask_side_effects_is_no_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    main(
+        [
+            "ask",
+            "what are the side effects of ketamine",
+            "--json",
+            "--knowledge",
+            str(SHIPPED_KNOWLEDGE),
+        ]
+    )
+    assert json.loads(capsys.readouterr().out)["kind"] == "no_answer"
+
+
+def test_ask_prints_citation_disclaimer_and_contact(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["ask", "what is BDNF", "--knowledge", str(SHIPPED_KNOWLEDGE)])
+    out = capsys.readouterr().out
+    assert "brain-derived neurotrophic factor" in out and "reviewed 2026-" in out
+    assert "not medical advice" in out and "Colorado Ketamine:" in out
+
+
+def test_ask_with_broken_knowledge_exits_1_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "hi", "--knowledge", str(tmp_path / "missing")]) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+
+
+def test_eval_json_meets_the_targets_on_the_development_set(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(
+        [
+            "eval",
+            str(DEV_SET),
+            "--json",
+            "--knowledge",
+            str(SHIPPED_KNOWLEDGE),
+            "--min-routing",
+            "0.95",
+            "--min-hit1",
+            "0.90",
+            "--max-crisis-fp",
+            "0",
+            "--min-crisis-recall",
+            "1",
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, data["failures"]
+    assert {
+        "routing",
+        "routing_by_kind",
+        "hit1",
+        "hit3",
+        "mrr",
+        "crisis_recall",
+        "crisis_fp_rate",
+        "failures",
+    } <= set(data)
+
+
+def test_eval_exits_1_when_a_threshold_is_missed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["eval", str(DEV_SET), "--knowledge", str(SHIPPED_KNOWLEDGE), "--min-hit1", "1.01"])
+        == 1
+    )
+    assert "threshold missed: hit@1" in capsys.readouterr().err
+
+
+def test_eval_reports_a_malformed_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "set.jsonl"
+    bad.write_text('{"question": "hi", "expect": "smalltalk"}\n{oops\n')
+    assert main(["eval", str(bad), "--knowledge", str(SHIPPED_KNOWLEDGE)]) == 2
+    assert f"{bad}:2: not valid JSON" in capsys.readouterr().err

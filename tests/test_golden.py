@@ -1,0 +1,59 @@
+"""Golden questions: the development set and our own paraphrases, as a parametrized table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.evaluation import Item, evaluate, parse_items
+from tests.conftest import SHARED, SHIPPED_KNOWLEDGE
+
+SETS = {
+    "dev": SHARED / "eval" / "questions.jsonl",
+    "paraphrases": Path(__file__).parent / "data" / "paraphrases.jsonl",
+}
+ITEMS = [
+    (name, item)
+    for name, path in SETS.items()
+    for item in parse_items(path.read_text(encoding="utf-8"), str(path))
+]
+# Paraphrases we know the bot still gets wrong; strict xfail fails the suite once they pass.
+KNOWN_MISSES = {
+    "p-inf-5": "'how long does an infusion take' also matches the speed-of-relief passage",
+    "p-ptsd-2": "'what causes PTSD': the theory passage says 'caused by trauma'",
+    "p-fp-3": "an idiom ('dead in their tracks') leaves too little of the question matched",
+}
+
+
+@pytest.fixture(scope="module")
+def bot() -> Assistant:
+    return Assistant.from_folder(SHIPPED_KNOWLEDGE)
+
+
+@pytest.mark.parametrize(
+    ("name", "item"),
+    [
+        pytest.param(
+            name,
+            item,
+            id=f"{name}:{item.id}",
+            marks=[pytest.mark.xfail(reason=KNOWN_MISSES[item.id], strict=True)]
+            if item.id in KNOWN_MISSES
+            else [],
+        )
+        for name, item in ITEMS
+    ],
+)
+def test_golden_question(bot: Assistant, name: str, item: Item) -> None:
+    report = evaluate(bot, [item])
+    assert report.failures == [], report.failures
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_question_set_meets_the_targets(bot: Assistant, name: str) -> None:
+    items = [item for set_name, item in ITEMS if set_name == name]
+    report = evaluate(bot, items)
+    assert report.routing >= 0.95 and report.hit1 >= 0.90
+    assert report.crisis_recall == 1.0 and report.crisis_fp_rate == 0.0

@@ -1,0 +1,129 @@
+"""Safety rules: each with positive and negative cases, and their order."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import RULES, Message, is_crisis, is_medical_advice, is_smalltalk, route
+
+CRISIS = [
+    "I want to kill myself",
+    "thinking about suicide",
+    "i feel suicidal",
+    "kms",
+    "kys",
+    "I don't see the point in living anymore",
+    "i'm going to end it tonight",
+    "I wish I could go to sleep and never wake up",
+    "my brother says he wants to die",
+    "how many pills would it take to overdose",
+    "i want to unalive myself",
+    "I keep wanting to hurt myself",
+    "been cutting myself",
+    "what is a lethal dose",
+    "im thinking about sucide",
+    "suiside",
+    "life is not worth living",
+    "which bridge is high enough to jump from",
+    "I just want it all to be over",
+    "I can't take it anymore",
+    "nothing to live for",
+    "better off dead",
+    "my son is talking about killing himself",
+    "self-harm again",
+]
+NOT_CRISIS = [
+    "How does ketamine kill depression symptoms so quickly?",
+    "I'm dying to know how the NMDA receptor works",
+    "Can ketamine help PTSD from combat?",
+    "does ketamine kill brain cells",
+    "what is ketamine",
+    "is the infusion painful",
+    "How long does an infusion take?",
+    "stop ptsd nightmares dead in their tracks",
+]
+ADVICE = [
+    "How many mg of ketamine should I take?",
+    "Should I stop taking my Zoloft before my infusion?",
+    "Can I mix ketamine with my lithium?",
+    "I'm pregnant, is a ketamine infusion safe for me?",
+    "Do I have PTSD or just anxiety?",
+    "Is ketamine right for me? I have high blood pressure.",
+    "what dose is right for me",
+    "can i keep taking my lexapro during treatment",
+    "i'm breastfeeding, can i get an infusion",
+    "am i bipolar?",
+    "can i take xanax before",
+    "I take sertraline, is that a problem with ketamine",
+]
+NOT_ADVICE = [
+    "What decides the dose and how long the infusion lasts",
+    "My antidepressant took months to kick in. Is ketamine quicker?",
+    "Will someone watch over me during the infusion?",
+    "how soon will i feel relief",
+    "Do mood stabilizers have side effects compared with ketamine for bipolar?",
+    "what is the NMDA receptor",
+]
+SMALLTALK = [
+    "hi",
+    "Hello there!",
+    "thanks, that helps",
+    "Are you a real person?",
+    "who are you",
+    "bye",
+    "good morning",
+    "am I talking to a bot",
+    "what can you do",
+    "what's your name",
+]
+NOT_SMALLTALK = [
+    "hi, how does ketamine work?",
+    "thanks, and what is BDNF?",
+    "what is ketamine",
+    "who administers the infusion",
+]
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_crisis_fires(text: str) -> None:
+    assert is_crisis(Message.of(text))
+
+
+@pytest.mark.parametrize("text", NOT_CRISIS + ADVICE + SMALLTALK)
+def test_crisis_does_not_fire_on_ordinary_words(text: str) -> None:
+    assert not is_crisis(Message.of(text))
+
+
+@pytest.mark.parametrize("text", ADVICE)
+def test_medical_advice_fires(text: str) -> None:
+    assert is_medical_advice(Message.of(text))
+
+
+@pytest.mark.parametrize("text", NOT_ADVICE + SMALLTALK)
+def test_medical_advice_does_not_fire_on_general_questions(text: str) -> None:
+    assert not is_medical_advice(Message.of(text))
+
+
+@pytest.mark.parametrize("text", SMALLTALK)
+def test_smalltalk_fires(text: str) -> None:
+    assert is_smalltalk(Message.of(text))
+
+
+@pytest.mark.parametrize("text", NOT_SMALLTALK + NOT_ADVICE)
+def test_smalltalk_does_not_fire_on_questions(text: str) -> None:
+    assert not is_smalltalk(Message.of(text))
+
+
+def test_reviewed_extra_crisis_phrases_are_matched_as_whole_words() -> None:
+    assert is_crisis(Message.of("There is NO WAY OUT for me.", ["no way out"]))
+    assert not is_crisis(Message.of("no wayout", ["no way out"]))
+
+
+def test_crisis_overrides_every_other_rule() -> None:
+    assert [name for name, _ in RULES] == ["crisis", "medical_advice", "smalltalk"]
+    assert route(Message.of("hi, should I stop my meds? I want to die")) == "crisis"
+    assert (
+        route(Message.of("I have depression and suicidal thoughts, can ketamine help me?"))
+        == "crisis"
+    )
+    assert route(Message.of("how does ketamine work")) is None
