@@ -91,7 +91,7 @@ def main() -> int:
     commands = {"chat": chat, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(
-            "usage: python3 dev.py chat [faqbot serve options] | python3 dev.py test [pytest options]"
+            "usage: python3 dev.py chat [serve options] | python3 dev.py test [pytest options]"
         )
         return 2
     return commands[sys.argv[1]](sys.argv[2:])
