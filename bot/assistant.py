@@ -48,7 +48,7 @@ class Assistant:
             email=clinic.email,
             booking_url=clinic.booking_url,
         )
-        self._starters = self._starter_questions()
+        self.starters = self._starter_questions()
 
     @classmethod
     def from_folder(cls, folder: Path | str) -> Assistant:
@@ -93,14 +93,14 @@ class Assistant:
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())
         if kind == "smalltalk":
             return self._reply(
-                "smalltalk", question, self._smalltalk_message(question), self._starters
+                "smalltalk", question, self._smalltalk_message(question), self.starters
             )
         result = self.retriever.search(question)
         if not result.answered:
             message = NO_ANSWER_MESSAGE
             if result.uncovered is not None:
                 message = f"{result.uncovered.message} You could also ask:"
-            return self._reply("no_answer", question, message, self._starters)
+            return self._reply("no_answer", question, message, self.starters)
         passages = tuple(self._quote(hit) for hit in result.hits)
         return self._reply("answer", question, "", self._follow_ups(result), passages)
 

@@ -1,0 +1,125 @@
+"""The app factory: `create_app(settings)` builds the FastAPI app over one knowledge folder."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException
+
+from bot.assistant import Assistant
+from bot.knowledge import load_knowledge
+from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
+from web.routes import api, pages
+from web.settings import Settings
+from web.state import KnowledgeHolder
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("faqbot")
+
+
+class StartupError(Exception):
+    """The app cannot start; the message says why in plain words."""
+
+
+def load_assistant(settings: Settings) -> Assistant:
+    """Load and index the knowledge, or raise StartupError listing every problem."""
+    knowledge = load_knowledge(settings.knowledge_dir)
+    if knowledge.errors:
+        lines = "\n".join(str(p) for p in knowledge.errors)
+        raise StartupError(
+            f"The knowledge in {settings.knowledge_dir} has errors, so the chat cannot start:\n"
+            f"{lines}\nFix them (`faqbot check --knowledge {settings.knowledge_dir}` lists them) "
+            "or set FAQBOT_KNOWLEDGE_DIR to the right folder."
+        )
+    return Assistant(knowledge)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
+    settings = settings or Settings()
+    holder = KnowledgeHolder(load_assistant(settings))
+    app = FastAPI(
+        title="Ketamine FAQ bot API",
+        version="1.0",
+        summary="Answers questions by quoting the clinic's reviewed article passages.",
+        docs_url=None,  # our own /docs page: Swagger UI would load third-party scripts
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+    templates = Jinja2Templates(env=env)
+    templates.env.filters["tel"] = lambda phone: "".join(c for c in str(phone) if c.isdigit() or c == "+")
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api)
+    app.include_router(pages)
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+            "accept", ""
+        )
+
+    def page_error(request: Request, status: int, title: str, message: str) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": title, "message": message, "clinic": holder.assistant.knowledge.clinic},
+            status_code=status,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse(error_body("invalid_request", _validation_message(exc)), 422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and not wants_json(request):
+            return page_error(
+                request, 404, "Page not found", "We couldn't find that page. The chat is on the "
+                "home page."
+            )
+        message = str(exc.detail) if exc.status_code != 404 else "There is nothing at this path."
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = "Something went wrong on our side. Please try again in a moment."
+        if wants_json(request):
+            return JSONResponse(error_body("internal_error", message), 500)
+        return page_error(request, 500, "Something went wrong", message)
+
+    return app
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One plain sentence for the first problem in a request."""
+    for error in exc.errors():
+        kind = error.get("type", "")
+        if kind == "json_invalid":
+            return "The request body is not valid JSON. Send {\"question\": \"...\"}."
+        if kind == "missing":
+            return "Send JSON like {\"question\": \"How does ketamine work?\"}."
+        if kind == "string_too_short" or "blank" in str(error.get("msg", "")):
+            return "The question is empty. Please type a question."
+        if kind == "string_too_long":
+            return "The question is longer than 500 characters. Please shorten it."
+        if kind in ("string_type", "model_attributes_type", "dict_type", "model_type"):
+            return "Send JSON like {\"question\": \"How does ketamine work?\"} with a text question."
+    return "The request could not be understood. Send {\"question\": \"...\"}."
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn: settings from the environment."""
+    return create_app(Settings())

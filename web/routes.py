@@ -1,0 +1,150 @@
+"""Routes: the chat pages (work without JavaScript), source pages, and the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field, field_validator
+
+from bot.answer import Answer
+from bot.assistant import MAX_QUESTION_CHARS, Assistant
+from web.state import AssistantDep
+
+api = APIRouter(prefix="/api", tags=["api"])
+pages = APIRouter(include_in_schema=False)
+
+
+class AskRequest(BaseModel):
+    """A visitor's question."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
+                          examples=["How does ketamine work?"])
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is blank")
+        return value
+
+
+class Health(BaseModel):
+    """Whether the bot is serving, and which knowledge it serves."""
+
+    status: Literal["ok"]
+    passages: int
+    articles: int
+    knowledge_version: str
+    loaded_at: datetime
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The one JSON error shape."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (413, 422)
+}
+
+
+@api.post("/ask", response_model=Answer, responses=ERRORS, summary="Answer one question")
+def ask(body: AskRequest, assistant: AssistantDep) -> Answer:
+    """Route the question through the safety rules, then retrieval; returns the answer's JSON form."""
+    return assistant.ask(body.question)
+
+
+@api.get("/health", response_model=Health, summary="Service and knowledge status")
+def health(assistant: AssistantDep) -> Health:
+    """Status, passage count, and the version and load time of the knowledge being served."""
+    k = assistant.knowledge
+    return Health(status="ok", passages=len(k.passages), articles=len(k.articles),
+                  knowledge_version=k.version, loaded_at=k.loaded_at)
+
+
+def _chat(request: Request, assistant: Assistant, *, embed: bool, question: str | None = None,
+          status: int = 200) -> Response:
+    """Render the chat page, with one exchange when a question was posted."""
+    answer: Answer | None = None
+    note = ""
+    if question is not None:
+        if not question.strip():
+            note, status = "Please type a question first.", 422
+        elif len(question) > MAX_QUESTION_CHARS:
+            note, status = (f"Your question is longer than {MAX_QUESTION_CHARS} characters. "
+                            "Please shorten it."), 422
+        else:
+            answer = assistant.ask(question)
+    context = {
+        "clinic": assistant.knowledge.clinic, "starters": assistant.starters, "answer": answer,
+        "note": note, "question": question or "", "embed": embed,
+        "max_chars": MAX_QUESTION_CHARS, "action": "/embed" if embed else "/",
+    }
+    return request.app.state.templates.TemplateResponse(request, "chat.html", context,
+                                                        status_code=status)
+
+
+@pages.get("/", response_class=HTMLResponse)
+def chat_page(request: Request, assistant: AssistantDep) -> Response:
+    """The chat."""
+    return _chat(request, assistant, embed=False)
+
+
+@pages.post("/", response_class=HTMLResponse)
+def chat_post(request: Request, assistant: AssistantDep,
+              question: Annotated[str, Form()] = "") -> Response:
+    """The chat without JavaScript: the form posts here and the reply is rendered."""
+    return _chat(request, assistant, embed=False, question=question)
+
+
+@pages.get("/embed", response_class=HTMLResponse)
+def embed_page(request: Request, assistant: AssistantDep) -> Response:
+    """The chat for an iframe on the clinic's site."""
+    return _chat(request, assistant, embed=True)
+
+
+@pages.post("/embed", response_class=HTMLResponse)
+def embed_post(request: Request, assistant: AssistantDep,
+               question: Annotated[str, Form()] = "") -> Response:
+    """The embedded chat without JavaScript."""
+    return _chat(request, assistant, embed=True, question=question)
+
+
+@pages.get("/sources/{slug}", response_class=HTMLResponse)
+def source_page(request: Request, slug: str, assistant: AssistantDep) -> Response:
+    """A whole article; the passage named in the URL fragment is highlighted."""
+    k = assistant.knowledge
+    article = k.article(slug)
+    if article is None:
+        raise HTTPException(404)
+    sections: list[tuple[str, list[Any]]] = []
+    for p in k.passages:
+        if p.article != slug:
+            continue
+        if not sections or sections[-1][0] != p.section:
+            sections.append((p.section, []))
+        sections[-1][1].append(p)
+    return request.app.state.templates.TemplateResponse(
+        request, "source.html", {"article": article, "sections": sections, "clinic": k.clinic})
+
+
+@pages.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request, assistant: AssistantDep) -> Response:
+    """The API reference, rendered from the OpenAPI schema (also at /openapi.json)."""
+    schema = request.app.openapi()
+    operations = [
+        (method.upper(), path, op) for path, item in schema["paths"].items()
+        for method, op in item.items()
+    ]
+    return request.app.state.templates.TemplateResponse(
+        request, "api_docs.html",
+        {"schema": schema, "operations": operations, "clinic": assistant.knowledge.clinic})

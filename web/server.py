@@ -1,0 +1,38 @@
+"""Run the web app under uvicorn, refusing to start (with a plain message) when misconfigured."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+
+from web.app import StartupError, load_assistant
+from web.settings import Settings
+
+
+def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
+    """Check the settings and knowledge, then serve until stopped. Returns the exit code."""
+    if knowledge is not None:
+        os.environ["FAQBOT_KNOWLEDGE_DIR"] = knowledge  # workers read settings from the env
+    try:
+        settings = Settings()
+        load_assistant(settings)  # fail here, with every problem listed, not in each worker
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "FAQBOT_" + "_".join(str(part) for part in error["loc"]).upper()
+            print(f"Setting {name}: {error['msg']}", file=sys.stderr)
+        return 1
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    print(f"The chat is at http://{host}:{port}  (Ctrl+C stops it)", flush=True)
+    uvicorn.run(
+        "web.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
+        log_level="warning", access_log=False, server_header=False, timeout_graceful_shutdown=10,
+    )
+    return 0

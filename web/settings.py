@@ -1,0 +1,41 @@
+"""Typed settings from `FAQBOT_*` environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SOURCE = re.compile(r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+)$")
+
+
+class Settings(BaseSettings):
+    """Every setting of the web app. Each is documented in the README's Configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="FAQBOT_", frozen=True, extra="ignore")
+
+    knowledge_dir: Path = Field(
+        Path("knowledge"), description="Folder with the knowledge files (articles, clinic, ...)."
+    )
+    frame_ancestors: str = Field(
+        "'self'",
+        description="Sites allowed to embed the chat in an iframe (CSP frame-ancestors), "
+        "space-separated, e.g. `'self' https://www.coloradoketamine.com`.",
+    )
+    max_body_bytes: int = Field(
+        16_384, ge=1_024, le=1_048_576, description="Largest request body accepted, in bytes."
+    )
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _valid_sources(cls, value: str) -> str:
+        sources = value.split()
+        bad = [s for s in sources if not _SOURCE.match(s)]
+        if not sources or bad:
+            raise ValueError(
+                "must be 'self', 'none' or https:// origins separated by spaces; "
+                f"not understood: {' '.join(bad) or '(empty)'}"
+            )
+        return " ".join(sources)
