@@ -74,6 +74,26 @@ def test(args: list[str]) -> int:
         ("mypy", [BIN / "mypy"]),
         ("pytest", [BIN / "pytest", *args]),
     ]
+    dev_set = ROOT.parent / "shared" / "eval" / "questions.jsonl"
+    if dev_set.exists():
+        steps.append(
+            (
+                "quality gate",
+                [
+                    BIN / "faqbot",
+                    "eval",
+                    dev_set,
+                    "--min-routing",
+                    "0.95",
+                    "--min-hit1",
+                    "0.90",
+                    "--max-crisis-fp",
+                    "0",
+                    "--min-crisis-recall",
+                    "1",
+                ],
+            )
+        )
     for name, cmd in steps:
         print(f"== {name}", flush=True)
         code = _run(*cmd)
@@ -90,9 +110,7 @@ def main() -> int:
     """Dispatch `chat` or `test`."""
     commands = {"chat": chat, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
-        print(
-            "usage: python3 dev.py chat [serve options] | python3 dev.py test [pytest options]"
-        )
+        print("usage: python3 dev.py chat [serve options] | python3 dev.py test [pytest options]")
         return 2
     return commands[sys.argv[1]](sys.argv[2:])
 

@@ -16,7 +16,7 @@ from bot.knowledge import Knowledge, Passage, UncoveredTopic
 HEADING_WEIGHT = 2  # a section heading counts as if its words appeared this many times
 QUESTION_WEIGHT = 1  # each alternate question's words count once more
 MIN_CONFIDENCE = 0.34  # below this share of the question's weight matched, reply no_answer
-RELATIVE_CUTOFF = 0.6  # further passages are shown when they score this close to the best
+RELATIVE_CUTOFF = 0.75  # further passages are shown when they score this close to the best
 MAX_PASSAGES = 3
 LEAD_TIE = 0.9  # a lead passage this close to the best counts as tied with it
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from web.app import create_app
+from web.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_KNOWLEDGE = ROOT / "knowledge"
@@ -72,3 +78,29 @@ def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> 
 def tiny_knowledge(tmp_path: Path) -> Path:
     """A small valid knowledge folder in a temporary directory."""
     return write_knowledge(tmp_path / "knowledge")
+
+
+@pytest.fixture
+def settings(tiny_knowledge: Path) -> Settings:
+    """Settings over the tiny knowledge folder."""
+    return Settings(knowledge_dir=tiny_knowledge, frame_ancestors="'self' https://clinic.example")
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def shipped_client() -> Iterator[TestClient]:
+    """A client over the shipped knowledge."""
+    with TestClient(
+        create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE)), raise_server_exceptions=False
+    ) as c:
+        yield c

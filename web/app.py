@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
-    templates.env.filters["tel"] = lambda phone: "".join(c for c in str(phone) if c.isdigit() or c == "+")
+    templates.env.filters["tel"] = lambda phone: "".join(
+        c for c in str(phone) if c.isdigit() or c == "+"
+    )
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api)
@@ -85,11 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404 and not wants_json(request):
             return page_error(
-                request, 404, "Page not found", "We couldn't find that page. The chat is on the "
-                "home page."
+                request,
+                404,
+                "Page not found",
+                "We couldn't find that page. The chat is on the home page.",
             )
         message = str(exc.detail) if exc.status_code != 404 else "There is nothing at this path."
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "http_error"
+        )
         return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
@@ -108,16 +114,16 @@ def _validation_message(exc: RequestValidationError) -> str:
     for error in exc.errors():
         kind = error.get("type", "")
         if kind == "json_invalid":
-            return "The request body is not valid JSON. Send {\"question\": \"...\"}."
+            return 'The request body is not valid JSON. Send {"question": "..."}.'
         if kind == "missing":
-            return "Send JSON like {\"question\": \"How does ketamine work?\"}."
+            return 'Send JSON like {"question": "How does ketamine work?"}.'
         if kind == "string_too_short" or "blank" in str(error.get("msg", "")):
             return "The question is empty. Please type a question."
         if kind == "string_too_long":
             return "The question is longer than 500 characters. Please shorten it."
         if kind in ("string_type", "model_attributes_type", "dict_type", "model_type"):
-            return "Send JSON like {\"question\": \"How does ketamine work?\"} with a text question."
-    return "The request could not be understood. Send {\"question\": \"...\"}."
+            return 'Send JSON like {"question": "How does ketamine work?"} with a text question.'
+    return 'The request could not be understood. Send {"question": "..."}.'
 
 
 def create_app_from_env() -> FastAPI:

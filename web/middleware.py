@@ -55,13 +55,21 @@ class BodyLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(error_body(
-            "too_large", f"The request is larger than {self.max_bytes} bytes."
-        )).encode()
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"), *_security_headers("'none'"),
-        ]})
+        body = json.dumps(
+            error_body("too_large", f"The request is larger than {self.max_bytes} bytes.")
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    *_security_headers("'none'"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

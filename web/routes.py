@@ -20,8 +20,9 @@ pages = APIRouter(include_in_schema=False)
 class AskRequest(BaseModel):
     """A visitor's question."""
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
-                          examples=["How does ketamine work?"])
+    question: str = Field(
+        min_length=1, max_length=MAX_QUESTION_CHARS, examples=["How does ketamine work?"]
+    )
 
     @field_validator("question")
     @classmethod
@@ -59,7 +60,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @api.post("/ask", response_model=Answer, responses=ERRORS, summary="Answer one question")
 def ask(body: AskRequest, assistant: AssistantDep) -> Answer:
-    """Route the question through the safety rules, then retrieval; returns the answer's JSON form."""
+    """Safety rules first, then retrieval; returns the answer's JSON form."""
     return assistant.ask(body.question)
 
 
@@ -67,12 +68,23 @@ def ask(body: AskRequest, assistant: AssistantDep) -> Answer:
 def health(assistant: AssistantDep) -> Health:
     """Status, passage count, and the version and load time of the knowledge being served."""
     k = assistant.knowledge
-    return Health(status="ok", passages=len(k.passages), articles=len(k.articles),
-                  knowledge_version=k.version, loaded_at=k.loaded_at)
+    return Health(
+        status="ok",
+        passages=len(k.passages),
+        articles=len(k.articles),
+        knowledge_version=k.version,
+        loaded_at=k.loaded_at,
+    )
 
 
-def _chat(request: Request, assistant: Assistant, *, embed: bool, question: str | None = None,
-          status: int = 200) -> Response:
+def _chat(
+    request: Request,
+    assistant: Assistant,
+    *,
+    embed: bool,
+    question: str | None = None,
+    status: int = 200,
+) -> Response:
     """Render the chat page, with one exchange when a question was posted."""
     answer: Answer | None = None
     note = ""
@@ -80,17 +92,28 @@ def _chat(request: Request, assistant: Assistant, *, embed: bool, question: str 
         if not question.strip():
             note, status = "Please type a question first.", 422
         elif len(question) > MAX_QUESTION_CHARS:
-            note, status = (f"Your question is longer than {MAX_QUESTION_CHARS} characters. "
-                            "Please shorten it."), 422
+            note, status = (
+                (
+                    f"Your question is longer than {MAX_QUESTION_CHARS} characters. "
+                    "Please shorten it."
+                ),
+                422,
+            )
         else:
             answer = assistant.ask(question)
     context = {
-        "clinic": assistant.knowledge.clinic, "starters": assistant.starters, "answer": answer,
-        "note": note, "question": question or "", "embed": embed,
-        "max_chars": MAX_QUESTION_CHARS, "action": "/embed" if embed else "/",
+        "clinic": assistant.knowledge.clinic,
+        "starters": assistant.starters,
+        "answer": answer,
+        "note": note,
+        "question": question or "",
+        "embed": embed,
+        "max_chars": MAX_QUESTION_CHARS,
+        "action": "/embed" if embed else "/",
     }
-    return request.app.state.templates.TemplateResponse(request, "chat.html", context,
-                                                        status_code=status)
+    return request.app.state.templates.TemplateResponse(
+        request, "chat.html", context, status_code=status
+    )
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -100,8 +123,9 @@ def chat_page(request: Request, assistant: AssistantDep) -> Response:
 
 
 @pages.post("/", response_class=HTMLResponse)
-def chat_post(request: Request, assistant: AssistantDep,
-              question: Annotated[str, Form()] = "") -> Response:
+def chat_post(
+    request: Request, assistant: AssistantDep, question: Annotated[str, Form()] = ""
+) -> Response:
     """The chat without JavaScript: the form posts here and the reply is rendered."""
     return _chat(request, assistant, embed=False, question=question)
 
@@ -113,8 +137,9 @@ def embed_page(request: Request, assistant: AssistantDep) -> Response:
 
 
 @pages.post("/embed", response_class=HTMLResponse)
-def embed_post(request: Request, assistant: AssistantDep,
-               question: Annotated[str, Form()] = "") -> Response:
+def embed_post(
+    request: Request, assistant: AssistantDep, question: Annotated[str, Form()] = ""
+) -> Response:
     """The embedded chat without JavaScript."""
     return _chat(request, assistant, embed=True, question=question)
 
@@ -134,7 +159,8 @@ def source_page(request: Request, slug: str, assistant: AssistantDep) -> Respons
             sections.append((p.section, []))
         sections[-1][1].append(p)
     return request.app.state.templates.TemplateResponse(
-        request, "source.html", {"article": article, "sections": sections, "clinic": k.clinic})
+        request, "source.html", {"article": article, "sections": sections, "clinic": k.clinic}
+    )
 
 
 @pages.get("/docs", response_class=HTMLResponse)
@@ -142,9 +168,12 @@ def api_docs(request: Request, assistant: AssistantDep) -> Response:
     """The API reference, rendered from the OpenAPI schema (also at /openapi.json)."""
     schema = request.app.openapi()
     operations = [
-        (method.upper(), path, op) for path, item in schema["paths"].items()
+        (method.upper(), path, op)
+        for path, item in schema["paths"].items()
         for method, op in item.items()
     ]
     return request.app.state.templates.TemplateResponse(
-        request, "api_docs.html",
-        {"schema": schema, "operations": operations, "clinic": assistant.knowledge.clinic})
+        request,
+        "api_docs.html",
+        {"schema": schema, "operations": operations, "clinic": assistant.knowledge.clinic},
+    )

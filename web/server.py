@@ -32,7 +32,14 @@ def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
         return 2
     print(f"The chat is at http://{host}:{port}  (Ctrl+C stops it)", flush=True)
     uvicorn.run(
-        "web.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-        log_level="warning", access_log=False, server_header=False, timeout_graceful_shutdown=10,
+        "web.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
     )
     return 0

@@ -1,0 +1,34 @@
+"""Settings: environment prefix, validation, and the README keeps documenting every setting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from tests.conftest import ROOT
+from web.settings import Settings
+
+
+def test_settings_read_the_faqbot_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FAQBOT_KNOWLEDGE_DIR", str(tmp_path))
+    monkeypatch.setenv("FAQBOT_FRAME_ANCESTORS", "'self'   https://clinic.example")
+    settings = Settings()
+    assert settings.knowledge_dir == tmp_path
+    assert settings.frame_ancestors == "'self' https://clinic.example"
+
+
+@pytest.mark.parametrize("value", ["", "javascript:alert(1)", "'self'; script-src *", "http://x"])
+def test_bad_frame_ancestors_fail_with_a_plain_message(value: str) -> None:
+    with pytest.raises(ValidationError, match="must be 'self', 'none' or https://"):
+        Settings(frame_ancestors=value)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `(FAQBOT_[A-Z_]+)` \|", section, re.MULTILINE))
+    expected = {f"FAQBOT_{name.upper()}" for name in Settings.model_fields}
+    assert documented == expected
