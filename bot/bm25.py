@@ -9,6 +9,7 @@ precomputed term weights, so a query touches only matching documents. Scores equ
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -83,30 +84,36 @@ class BM25Index:
         posting = self._postings.get(term)
         return 0 if posting is None else len(posting[0])
 
-    def scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Scores of every document, equal to rank-bm25's `get_scores(query)`."""
+    def _accumulate(
+        self, query: Sequence[str]
+    ) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.int64]]]:
+        """Scores of every document and the postings touched; a repeated term is added once,
+        times its count, and an unknown term costs one dictionary look-up."""
         scores = np.zeros(self.size)
-        for term in query:
+        touched: list[npt.NDArray[np.int64]] = []
+        for term, count in Counter(query).items():
             posting = self._postings.get(term)
             if posting is not None:
-                scores[posting[0]] += posting[1]
-        return scores
+                scores[posting[0]] += posting[1] if count == 1 else count * posting[1]
+                touched.append(posting[0])
+        return scores, touched
+
+    def scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Scores of every document, equal to rank-bm25's `get_scores(query)`."""
+        return self._accumulate(query)[0]
 
     def top(self, query: Sequence[str], k: int = 10) -> list[Scored]:
         """The k best documents with a positive score, best first (ties: lower index first)."""
-        touched: list[npt.NDArray[np.int64]] = []
-        scores = np.zeros(self.size)
-        for term in query:
-            posting = self._postings.get(term)
-            if posting is not None:
-                scores[posting[0]] += posting[1]
-                touched.append(posting[0])
-        if not touched:
+        scores, touched = self._accumulate(query)
+        if not touched or k <= 0:
             return []
-        candidates = np.unique(np.concatenate(touched)) if len(touched) > 1 else touched[0]
+        candidates = np.flatnonzero(scores > 0)
         values = scores[candidates]
         if len(candidates) > k:
             part = np.argpartition(-values, k - 1)[:k]
             candidates, values = candidates[part], values[part]
         order = np.lexsort((candidates, -values))
-        return [Scored(int(candidates[i]), float(values[i])) for i in order if values[i] > 0]
+        return [
+            Scored(doc, score)
+            for doc, score in zip(candidates[order].tolist(), values[order].tolist(), strict=True)
+        ]
