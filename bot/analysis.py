@@ -349,7 +349,7 @@ class Analyzer:
         cached = self._cache.get(text)
         if cached is None:
             cached = tuple(self.terms_from_words(words(text)))
-            if len(self._cache) < 50_000:
+            if len(text) <= 500 and len(self._cache) < 50_000:  # questions, not documents
                 self._cache[text] = cached
         return list(cached)
 

@@ -9,6 +9,7 @@ precomputed term weights, so a query touches only matching documents. Scores equ
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,43 @@ class SmoothedBM25(BM25Okapi):  # type: ignore[misc]  # rank-bm25 ships no types
             self.idf[word] = math.log(1.0 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
 
 
+class _CountSink:
+    """Stands in for rank-bm25's `doc_freqs` list: keeps each document's term counts as compact
+    arrays (term id, document, count) instead of one dict per document."""
+
+    def __init__(self) -> None:
+        self.term_ids: dict[str, int] = {}
+        self.terms = array("i")
+        self.docs = array("i")
+        self.counts = array("i")
+        self.size = 0
+
+    def append(self, frequencies: dict[str, int]) -> None:
+        ids = self.term_ids
+        for term, count in frequencies.items():
+            self.terms.append(ids.setdefault(term, len(ids)))
+            self.docs.append(self.size)
+            self.counts.append(count)
+        self.size += 1
+
+
+def _lean(model_class: type[BM25Okapi]) -> type[BM25Okapi]:
+    """A subclass of `model_class` whose per-document counts go to a `_CountSink`."""
+
+    class Lean(model_class):  # type: ignore[misc]
+        def _initialize(self, corpus: Sequence[Sequence[str]]) -> dict[str, int]:
+            self.doc_freqs = _CountSink()
+            return super()._initialize(corpus)  # type: ignore[no-any-return]
+
+    return Lean
+
+
+_MODELS: dict[str, type[BM25Okapi]] = {
+    "okapi": _lean(BM25Okapi),
+    "smoothed": _lean(SmoothedBM25),
+}
+
+
 @dataclass(frozen=True)
 class Scored:
     """A document index with its BM25 score."""
@@ -55,24 +93,35 @@ class BM25Index:
     ) -> None:
         if not corpus:
             raise ValueError("cannot index an empty corpus")
-        docs = [list(d) if d else [""] for d in corpus]  # rank-bm25 divides by zero-length docs
-        model_class = SmoothedBM25 if idf == "smoothed" else BM25Okapi
-        self.model = model_class(docs, k1=k1, b=b)
+        docs = [d if d else [""] for d in corpus]  # rank-bm25 divides by zero-length docs
+        self.model = _MODELS[idf](docs, k1=k1, b=b)
         self.size = len(docs)
         self.idf: dict[str, float] = dict(self.model.idf)
+        sink: _CountSink = self.model.doc_freqs
+        self.model.doc_freqs = []  # the postings below hold the same information
+        names = list(sink.term_ids)
+        terms = np.frombuffer(sink.terms, dtype=np.int32)
+        order = np.argsort(terms, kind="stable")  # by term, documents ascending within each
+        terms = terms[order]
+        bounds = np.searchsorted(terms, np.arange(len(names) + 1))
+        docs_of = np.frombuffer(sink.docs, dtype=np.int32)[order]
+        weights = np.frombuffer(sink.counts, dtype=np.int32)[order].astype(float)  # tf
+        del order, sink  # keep the peak low on large corpora: free staging arrays early
+        # rank-bm25's expression idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))),
+        # computed in place; IEEE addition and multiplication commute exactly, so the floats
+        # are the same as rank-bm25's.
         doc_len = np.asarray(self.model.doc_len, dtype=float)
-        norm = k1 * (1 - b + b * doc_len / self.model.avgdl)
-        postings: dict[str, tuple[list[int], list[float]]] = {}
-        for i, freqs in enumerate(self.model.doc_freqs):
-            for term, tf in freqs.items():
-                ids, weights = postings.setdefault(term, ([], []))
-                ids.append(i)
-                weights.append(tf * (k1 + 1) / (tf + norm[i]))
-        self._postings: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {
-            term: (np.asarray(ids, dtype=np.int64), self.idf[term] * np.asarray(w))
-            for term, (ids, w) in postings.items()
+        denominator = (k1 * (1 - b + b * doc_len / self.model.avgdl))[docs_of]
+        denominator += weights
+        weights *= k1 + 1
+        weights /= denominator
+        del denominator
+        weights *= np.asarray([self.idf[t] for t in names])[terms]
+        del terms
+        self._postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]] = {
+            name: (docs_of[bounds[i] : bounds[i + 1]], weights[bounds[i] : bounds[i + 1]])
+            for i, name in enumerate(names)
         }
-        self.model.doc_freqs = []  # the postings hold the same information; free the dicts
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -86,11 +135,11 @@ class BM25Index:
 
     def _accumulate(
         self, query: Sequence[str]
-    ) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.int64]]]:
+    ) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.int32]]]:
         """Scores of every document and the postings touched; a repeated term is added once,
         times its count, and an unknown term costs one dictionary look-up."""
         scores = np.zeros(self.size)
-        touched: list[npt.NDArray[np.int64]] = []
+        touched: list[npt.NDArray[np.int32]] = []
         for term, count in Counter(query).items():
             posting = self._postings.get(term)
             if posting is not None:
