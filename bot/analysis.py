@@ -277,6 +277,17 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The normalized surface words of a text, possessive `'s` and contractions folded in."""
+    if len(text) <= 500:  # questions and phrases repeat: memoized
+        return list(_words_cached(text))
+    return _words(text)
+
+
+@lru_cache(maxsize=20_000)
+def _words_cached(text: str) -> tuple[str, ...]:
+    return tuple(_words(text))
+
+
+def _words(text: str) -> list[str]:
     out = []
     for token in _TOKENIZER.tokenize(normalize(text)):
         base, _, tail = token.partition("'")
@@ -315,6 +326,7 @@ class Analyzer:
                     self._phrases[key] = canonical
                     self._longest = max(self._longest, len(key))
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._synonym_words = frozenset(t for key in self._phrases for t in key)
 
     @staticmethod
     def _plain_terms(text: str) -> tuple[str, ...]:
@@ -323,7 +335,7 @@ class Analyzer:
     @property
     def synonym_words(self) -> frozenset[str]:
         """Every stem that occurs in a synonym entry."""
-        return frozenset(t for key in self._phrases for t in key)
+        return self._synonym_words
 
     def terms_from_words(self, tokens: Iterable[str]) -> list[str]:
         """Index terms from normalized words: stopwords dropped, stemmed, synonyms canonicalized."""

@@ -15,7 +15,7 @@ JSON form (`Answer.to_dict()`), used by `faqbot ask --json` and `POST /api/ask`:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal["answer", "no_answer", "crisis", "medical_advice", "smalltalk"]
@@ -79,12 +79,44 @@ class Answer:
     suggestions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The documented JSON form."""
-        data = asdict(self)
-        data["passages"] = [asdict(p) for p in self.passages]
-        data["resources"] = [asdict(r) for r in self.resources]
-        data["suggestions"] = list(self.suggestions)
-        return data
+        """The documented JSON form (built field by field: `dataclasses.asdict` deep-copies)."""
+        c = self.contact
+        return {
+            "kind": self.kind,
+            "question": self.question,
+            "message": self.message,
+            "disclaimer": self.disclaimer,
+            "contact": None
+            if c is None
+            else {
+                "prompt": c.prompt,
+                "name": c.name,
+                "city": c.city,
+                "phone": c.phone,
+                "email": c.email,
+                "booking_url": c.booking_url,
+            },
+            "passages": [
+                {
+                    "id": p.id,
+                    "article": p.article,
+                    "section": p.section,
+                    "text": p.text,
+                    "source": {
+                        "title": p.source.title,
+                        "publisher": p.source.publisher,
+                        "url": p.source.url,
+                    },
+                    "reviewed_on": p.reviewed_on,
+                    "score": p.score,
+                }
+                for p in self.passages
+            ],
+            "resources": [
+                {"label": r.label, "detail": r.detail, "href": r.href} for r in self.resources
+            ],
+            "suggestions": list(self.suggestions),
+        }
 
 
 CRISIS_MESSAGE = (

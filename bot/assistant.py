@@ -147,10 +147,7 @@ class Assistant:
     def _follow_ups(self, result: SearchResult) -> tuple[str, ...]:
         """Example questions of the passages ranked just below those shown, then nearby ones."""
         shown = {h.passage.id for h in result.hits}
-        pool: list[Passage] = []
-        ranked = self.retriever.index.top(list(result.terms), k=MAX_SUGGESTIONS + len(shown) + 3)
-        pool += [self.retriever.passages[s.doc] for s in ranked]
-        pool += list(self.knowledge.passages)
+        pool = [*result.ranked, *self.knowledge.passages]
         out: list[str] = []
         for p in pool:
             if p.id in shown or not p.questions:

@@ -40,6 +40,7 @@ class SearchResult:
     confidence: float
     corrections: tuple[tuple[str, str], ...] = ()
     uncovered: UncoveredTopic | None = None
+    ranked: tuple[Passage, ...] = ()  # every passage that matched, best first (up to ten)
 
     @property
     def answered(self) -> bool:
@@ -96,10 +97,15 @@ class Retriever:
         self._doc_terms = [frozenset(d) for d in docs]
         self.index = BM25Index(docs or [[]])
         self._stemmed = [stemmed_words(f"{p.section} {p.text}") for p in self.passages]
-        self._topics = [
-            (topic, [(phrase, stemmed_words(phrase)) for phrase in topic.phrases])
-            for topic in knowledge.uncovered
-        ]
+        # Topic phrases indexed by their first stem: (topic order, topic, phrase, stems).
+        self._topic_phrases: dict[str, list[tuple[int, UncoveredTopic, str, tuple[str, ...]]]] = {}
+        for order, topic in enumerate(knowledge.uncovered):
+            for phrase in topic.phrases:
+                stems = tuple(stemmed_words(phrase))
+                if stems:
+                    self._topic_phrases.setdefault(stems[0], []).append(
+                        (order, topic, phrase, stems)
+                    )
         known = set()
         for p in self.passages:
             known.update(words(f"{p.section} {p.text} {' '.join(p.questions)}"))
@@ -156,11 +162,14 @@ class Retriever:
     def matching_topic(self, question: str) -> tuple[UncoveredTopic, str] | None:
         """The first uncovered topic whose phrase occurs in the question, with that phrase."""
         stems = stemmed_words(question)
-        for topic, phrases in self._topics:
-            for phrase, phrase_stems in phrases:
-                if contains_sequence(stems, phrase_stems):
-                    return topic, phrase
-        return None
+        found: tuple[int, UncoveredTopic, str] | None = None
+        for i, stem_ in enumerate(stems):
+            for order, topic, phrase, phrase_stems in self._topic_phrases.get(stem_, ()):
+                if (found is None or order < found[0]) and tuple(
+                    stems[i : i + len(phrase_stems)]
+                ) == phrase_stems:
+                    found = (order, topic, phrase)
+        return None if found is None else (found[1], found[2])
 
     def search(self, question: str, k: int = MAX_PASSAGES) -> SearchResult:
         """Rank passages for a question; see `SearchResult.answered` for the verdict."""
@@ -177,22 +186,27 @@ class Retriever:
             lead = max(self._leads, key=lambda doc: scores[doc])
             if scores[lead] >= LEAD_TIE * top[0].score:
                 top = [Scored(lead, float(scores[lead])), *(s for s in top if s.doc != lead)]
-        hits = tuple(
-            Hit(self.passages[s.doc], s.score, self._coverage(distinct, s.doc)) for s in top
+        cutoff = RELATIVE_CUTOFF * top[0].score if top else 0.0
+        shown = tuple(
+            Hit(self.passages[s.doc], s.score, self._coverage(distinct, s.doc))
+            for s in top[:k]
+            if s.score >= cutoff
         )
-        best = hits[0] if hits else None
-        confidence = best.coverage if best else 0.0
+        confidence = shown[0].coverage if shown else 0.0
         uncovered = None
         found = self.matching_topic(question)
         if found is not None and not self._covers_topic(
             found[1], distinct, top[0].doc if top else -1
         ):
             uncovered = found[0]
-        shown = tuple(
-            h for h in hits[:k] if best is not None and h.score >= RELATIVE_CUTOFF * best.score
-        )
         return SearchResult(
-            question, tuple(terms), shown, confidence, tuple(corrections), uncovered
+            question,
+            tuple(terms),
+            shown,
+            confidence,
+            tuple(corrections),
+            uncovered,
+            ranked=tuple(self.passages[s.doc] for s in top),
         )
 
     def _only_common(self, terms: set[str]) -> bool:

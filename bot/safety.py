@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nltk.metrics import edit_distance
 
@@ -28,7 +29,7 @@ class Message:
     def of(cls, raw: str, crisis_phrases: Iterable[str] = ()) -> Message:
         """Prepare a message; `crisis_phrases` are matched as whole words, case-insensitively."""
         text = " ".join(normalize(raw).split())
-        phrases = tuple(" ".join(words(p)) for p in crisis_phrases if words(p))
+        phrases = prepare_phrases(tuple(crisis_phrases))
         return cls(raw=raw, text=text, words=tuple(words(raw)), crisis_phrases=phrases)
 
     @property
@@ -102,17 +103,27 @@ _CRISIS = _any(
 _CRISIS_WORDS = ("suicide", "suicidal", "overdose", "unalive", "selfharm")
 
 
+@lru_cache(maxsize=256)
+def prepare_phrases(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Phrases as normalized words joined by single spaces (memoized: the list rarely changes)."""
+    return tuple(" ".join(words(p)) for p in phrases if words(p))
+
+
+@lru_cache(maxsize=50_000)
+def _near_crisis_word(word: str) -> bool:
+    """Whether a word is a misspelling of a crisis word ("suicde", "sucidal", "overdoze")."""
+    return len(word) >= 6 and any(
+        abs(len(word) - len(target)) <= 2 and edit_distance(word, target, transpositions=True) <= 2
+        for target in _CRISIS_WORDS
+    )
+
+
 def is_crisis(message: Message) -> bool:
     """Risk of suicide or self-harm, for the visitor or someone they speak for."""
     if _CRISIS.search(message.joined) or _CRISIS.search(message.text):
         return True
-    for word in message.words:
-        if len(word) >= 6 and any(
-            abs(len(word) - len(target)) <= 2
-            and edit_distance(word, target, transpositions=True) <= 2
-            for target in _CRISIS_WORDS
-        ):
-            return True
+    if any(_near_crisis_word(word) for word in message.words):
+        return True
     padded = f" {message.joined} "
     return any(f" {phrase} " in padded for phrase in message.crisis_phrases)
 

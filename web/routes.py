@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -58,14 +59,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@api.post("/ask", response_model=Answer, responses=ERRORS, summary="Answer one question")
-def ask(body: AskRequest, assistant: AssistantDep) -> Answer:
+@api.post(
+    "/ask",
+    response_model=None,
+    summary="Answer one question",
+    responses={200: {"model": Answer, "description": "The answer's JSON form"}, **ERRORS},
+)
+async def ask(body: AskRequest, assistant: AssistantDep) -> Response:
     """Safety rules first, then retrieval; returns the answer's JSON form."""
-    return assistant.ask(body.question)
+    # The handler does no I/O and ~0.2 ms of CPU: run it on the event loop, and serialize the
+    # documented form directly rather than re-validating it through the response model.
+    answer = assistant.ask(body.question)
+    return Response(
+        json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+    )
 
 
 @api.get("/health", response_model=Health, summary="Service and knowledge status")
-def health(assistant: AssistantDep) -> Health:
+async def health(assistant: AssistantDep) -> Health:
     """Status, passage count, and the version and load time of the knowledge being served."""
     k = assistant.knowledge
     return Health(

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import socket
 import sys
 
 import uvicorn
 from pydantic import ValidationError
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from web.app import StartupError, load_assistant
 from web.settings import Settings
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with TCP_NODELAY on every connection.
+
+    With `--workers` above 1, uvicorn binds the shared socket without naming the TCP protocol, so
+    asyncio does not set TCP_NODELAY on accepted connections; on keep-alive connections Nagle's
+    algorithm and delayed ACKs then hold each response for ~40 ms.
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)  # type: ignore[arg-type]
 
 
 def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
@@ -41,5 +61,6 @@ def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
         access_log=False,
         server_header=False,
         timeout_graceful_shutdown=10,
+        http=NoDelayH11Protocol,
     )
     return 0

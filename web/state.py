@@ -16,8 +16,10 @@ class KnowledgeHolder:
         self.assistant = assistant
 
 
-def get_assistant(request: Request) -> Assistant:
-    """The assistant for this request (a request keeps the version it started with)."""
+async def get_assistant(request: Request) -> Assistant:
+    """The assistant for this request (a request keeps the version it started with).
+
+    `async` so that FastAPI does not send this one attribute read to the thread pool."""
     holder: KnowledgeHolder = request.app.state.holder
     return holder.assistant
 

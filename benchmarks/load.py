@@ -1,0 +1,137 @@
+"""HTTP load benchmark: `POST /api/ask` with varied questions side by side with the trivial
+`GET /api/health` of the same server, in one run, on 127.0.0.1 only.
+
+    python benchmarks/load.py [--workers 1 2] [--connections 8 32] [--seconds 10] [--json]
+
+Starts `faqbot serve` on a free loopback port for each worker count, runs wrk (Debian package
+`wrk`) against both endpoints at each connection count (trivial first, then ask, alternating,
+each run bounded by --seconds), and reports requests per second, p50/p99 latency and errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+FAQBOT = Path(sys.executable).parent / "faqbot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float = 20) -> float:
+    """Seconds until `url` answered 200."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as res:
+                if res.status == 200:
+                    return time.monotonic() - start
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, connections: int, seconds: int, script: Path | None) -> dict[str, float]:
+    """Run wrk once and parse throughput, latency percentiles and errors."""
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = {p: _ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", out, re.M)}
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(x) for x in m.groups())
+    return {
+        "rps": rps,
+        "p50_ms": lat.get("50", 0.0),
+        "p99_ms": lat.get("99", 0.0),
+        "errors": errors,
+    }
+
+
+def run(workers: int, connections: list[int], seconds: int) -> dict[str, Any]:
+    """Serve with `workers` processes and load both endpoints at each connection count."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(FAQBOT), "serve", "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
+    try:
+        ready_s = wait_ready(f"{base}/api/health")
+        wrk(f"{base}/api/health", 8, 2, None)  # warm-up
+        wrk(f"{base}/api/ask", 8, 2, HERE / "ask.lua")
+        rows = []
+        for c in connections:
+            trivial = wrk(f"{base}/api/health", c, seconds, None)
+            ask = wrk(f"{base}/api/ask", c, seconds, HERE / "ask.lua")
+            rows.append(
+                {
+                    "connections": c,
+                    "trivial": trivial,
+                    "ask": ask,
+                    "throughput_ratio": ask["rps"] / trivial["rps"],
+                    "p99_ratio": ask["p99_ms"] / trivial["p99_ms"] if trivial["p99_ms"] else 0.0,
+                }
+            )
+        return {"workers": workers, "ready_s": ready_s, "runs": rows}
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    results = [run(w, args.connections, args.seconds) for w in args.workers]
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print("workers conns | health rps  p50 ms  p99 ms | ask rps  p50 ms  p99 ms | ratio  p99x  err")
+    for r in results:
+        for row in r["runs"]:
+            t, a = row["trivial"], row["ask"]
+            print(
+                f"{r['workers']:>7} {row['connections']:>5} | {t['rps']:>10.0f} {t['p50_ms']:>7.2f}"
+                f" {t['p99_ms']:>7.2f} | {a['rps']:>7.0f} {a['p50_ms']:>7.2f} {a['p99_ms']:>7.2f}"
+                f" | {row['throughput_ratio']:>5.2f} {row['p99_ratio']:>5.2f}"
+                f" {int(t['errors'] + a['errors']):>4}"
+            )
+        print(f"        workers={r['workers']}: ready {r['ready_s']:.2f} s after start")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
