@@ -635,6 +635,24 @@ def _empty(root: Path, problems: list[Problem]) -> Knowledge:
     )
 
 
+def fingerprint(folder: Path | str) -> str:
+    """A cheap summary of the folder's files (names, sizes, modification times) that changes
+    whenever a file is added, removed or edited; for noticing edits without reading files."""
+    root = Path(folder)
+    digest = hashlib.sha256()
+    try:
+        paths = sorted(p for p in root.rglob("*") if p.is_file())
+    except OSError:
+        return ""
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
 def require_valid(knowledge: Knowledge) -> Knowledge:
     """Return the knowledge if it has no errors; otherwise raise KnowledgeError listing them."""
     if knowledge.errors:

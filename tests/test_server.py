@@ -17,8 +17,9 @@ class _Transport:
 
 
 def test_connection_made_sets_tcp_nodelay(monkeypatch: Any) -> None:
-    monkeypatch.setattr("uvicorn.protocols.http.h11_impl.H11Protocol.connection_made",
-                        lambda self, transport: None)
+    monkeypatch.setattr(
+        "uvicorn.protocols.http.h11_impl.H11Protocol.connection_made", lambda self, transport: None
+    )
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # proto 0, as uvicorn binds
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
         protocol = NoDelayH11Protocol.__new__(NoDelayH11Protocol)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,7 +20,7 @@ from bot.knowledge import load_knowledge
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.routes import api, pages
 from web.settings import Settings
-from web.state import KnowledgeHolder
+from web.state import KnowledgeHolder, Watcher
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("faqbot")
@@ -44,8 +46,21 @@ def load_assistant(settings: Settings) -> Assistant:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
-    holder = KnowledgeHolder(load_assistant(settings))
+    holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watcher = Watcher(holder, settings.reload_interval) if settings.reload_interval else None
+        if watcher is not None:
+            watcher.start()
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Ketamine FAQ bot API",
         version="1.0",
         summary="Answers questions by quoting the clinic's reviewed article passages.",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
-from web.state import AssistantDep
+from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
 pages = APIRouter(include_in_schema=False)
@@ -33,14 +33,23 @@ class AskRequest(BaseModel):
         return value
 
 
+class ReloadStatus(BaseModel):
+    """The last knowledge reload: `failed` while a changed folder has errors."""
+
+    status: Literal["ok", "failed"]
+    failed_at: datetime | None = None
+    errors: list[str] = []
+
+
 class Health(BaseModel):
-    """Whether the bot is serving, and which knowledge it serves."""
+    """Whether the bot is serving, which knowledge version it serves, and reload status."""
 
     status: Literal["ok"]
     passages: int
     articles: int
     knowledge_version: str
     loaded_at: datetime
+    reload: ReloadStatus
 
 
 class ErrorDetail(BaseModel):
@@ -77,15 +86,24 @@ async def ask(body: AskRequest, assistant: AssistantDep) -> Response:
 
 
 @api.get("/health", response_model=Health, summary="Service and knowledge status")
-async def health(assistant: AssistantDep) -> Health:
-    """Status, passage count, and the version and load time of the knowledge being served."""
-    k = assistant.knowledge
+async def health(request: Request) -> Health:
+    """Status, passage count, the knowledge version served and when it loaded, and whether
+    the last reload of a changed knowledge folder failed (with its errors)."""
+    holder: KnowledgeHolder = request.app.state.holder
+    k = holder.assistant.knowledge
+    failure = holder.failure
+    reload = (
+        ReloadStatus(status="ok")
+        if failure is None
+        else ReloadStatus(status="failed", failed_at=failure.at, errors=list(failure.errors))
+    )
     return Health(
         status="ok",
         passages=len(k.passages),
         articles=len(k.articles),
         knowledge_version=k.version,
         loaded_at=k.loaded_at,
+        reload=reload,
     )
 
 

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
         description="Sites allowed to embed the chat in an iframe (CSP frame-ancestors), "
         "space-separated, e.g. `'self' https://www.coloradoketamine.com`.",
     )
+    reload_interval: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="Seconds between checks of the knowledge folder for edits (0 turns hot "
+        "reload off).",
+    )
     max_body_bytes: int = Field(
         16_384, ge=1_024, le=1_048_576, description="Largest request body accepted, in bytes."
     )
