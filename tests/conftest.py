@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.store import Store, postgres_dialect, sqlite_dialect
 from web.app import create_app
 from web.settings import Settings
 
@@ -83,7 +85,11 @@ def tiny_knowledge(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tiny_knowledge: Path) -> Settings:
     """Settings over the tiny knowledge folder."""
-    return Settings(knowledge_dir=tiny_knowledge, frame_ancestors="'self' https://clinic.example")
+    return Settings(
+        knowledge_dir=tiny_knowledge,
+        db=tiny_knowledge.parent / "store.sqlite3",
+        frame_ancestors="'self' https://clinic.example",
+    )
 
 
 @pytest.fixture
@@ -98,9 +104,34 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def shipped_client() -> Iterator[TestClient]:
-    """A client over the shipped knowledge."""
+def shipped_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A client over the shipped knowledge, with its own store."""
+    db = tmp_path_factory.mktemp("store") / "store.sqlite3"
     with TestClient(
-        create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE)), raise_server_exceptions=False
+        create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE, db=db)), raise_server_exceptions=False
     ) as c:
         yield c
+
+
+POSTGRES_URL = os.environ.get("FAQBOT_TEST_DATABASE_URL", "")
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS replies, unanswered, votes")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """An empty store on each backend. PostgreSQL needs FAQBOT_TEST_DATABASE_URL
+    (`python3 dev.py test` starts a server for it); CI fails without it, a laptop skips."""
+    if request.param == "sqlite":
+        return Store(sqlite_dialect(tmp_path / "store.sqlite3"))
+    if not POSTGRES_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("FAQBOT_TEST_DATABASE_URL is not set in CI", pytrace=False)
+        pytest.skip("no PostgreSQL: set FAQBOT_TEST_DATABASE_URL (python3 dev.py test does)")
+    _reset_postgres(POSTGRES_URL)
+    return Store(postgres_dialect(POSTGRES_URL))

@@ -25,8 +25,8 @@ def test_each_app_has_its_own_knowledge(tmp_path: Path, tiny_knowledge: Path) ->
         .read_text()
         .replace("Tiny Article", "Other Article"),
     )
-    first = create_app(Settings(knowledge_dir=tiny_knowledge))
-    second = create_app(Settings(knowledge_dir=other))
+    first = create_app(Settings(knowledge_dir=tiny_knowledge, db=tmp_path / "a.sqlite3"))
+    second = create_app(Settings(knowledge_dir=other, db=tmp_path / "b.sqlite3"))
     assert first.state.holder.assistant.knowledge.articles[0].title == "Tiny Article"
     assert second.state.holder.assistant.knowledge.articles[0].title == "Other Article"
 

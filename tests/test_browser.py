@@ -43,12 +43,13 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under uvicorn on a free loopback port, in a background thread."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE))
+    db = tmp_path_factory.mktemp("store") / "store.sqlite3"
+    app = create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE, db=db))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

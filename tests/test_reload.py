@@ -68,7 +68,11 @@ def test_unchanged_folder_is_not_reloaded(client: TestClient) -> None:
 
 
 def test_watcher_notices_an_edit_within_five_seconds(tiny_knowledge: Path) -> None:
-    app = create_app(Settings(knowledge_dir=tiny_knowledge, reload_interval=0.2))
+    app = create_app(
+        Settings(
+            knowledge_dir=tiny_knowledge, reload_interval=0.2, db=tiny_knowledge.parent / "w.db"
+        )
+    )
     with TestClient(app) as client:
         version = client.get("/api/health").json()["knowledge_version"]
         edit(article(tiny_knowledge), TINY_ARTICLE.replace("used for decades", "used for years"))

@@ -20,6 +20,8 @@ from bot.knowledge import load_knowledge
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.routes import api, pages
 from web.settings import Settings
+from bot.store import open_store
+from web.recorder import Recorder
 from web.state import KnowledgeHolder, Watcher
 
 HERE = Path(__file__).resolve().parent
@@ -47,15 +49,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
     holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    recorder = Recorder(open_store(url, settings.db, settings.retention_days))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         watcher = Watcher(holder, settings.reload_interval) if settings.reload_interval else None
         if watcher is not None:
             watcher.start()
+        recorder.start()
         try:
             yield
         finally:
+            recorder.stop()
             if watcher is not None:
                 watcher.stop()
 
@@ -69,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
+    app.state.recorder = recorder
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
     templates.env.filters["tel"] = lambda phone: "".join(
@@ -108,9 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "We couldn't find that page. The chat is on the home page.",
             )
         message = str(exc.detail) if exc.status_code != 404 else "There is nothing at this path."
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-            exc.status_code, "http_error"
-        )
+        code = {
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            503: "store_unavailable",
+        }.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

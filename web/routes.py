@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field, field_validator
 
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
+from bot.store import StoreError
 from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
 pages = APIRouter(include_in_schema=False)
+MAX_PASSAGES_VOTED = 5
 
 
 class AskRequest(BaseModel):
@@ -41,6 +43,16 @@ class ReloadStatus(BaseModel):
     errors: list[str] = []
 
 
+class StoreHealth(BaseModel):
+    """The store of unanswered questions and feedback; replies never wait for it."""
+
+    status: Literal["ok", "failing", "off"]
+    backend: str
+    last_error: str | None
+    last_error_at: datetime | None
+    dropped: int
+
+
 class Health(BaseModel):
     """Whether the bot is serving, which knowledge version it serves, and reload status."""
 
@@ -50,6 +62,7 @@ class Health(BaseModel):
     knowledge_version: str
     loaded_at: datetime
     reload: ReloadStatus
+    store: StoreHealth
 
 
 class ErrorDetail(BaseModel):
@@ -74,11 +87,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Answer one question",
     responses={200: {"model": Answer, "description": "The answer's JSON form"}, **ERRORS},
 )
-async def ask(body: AskRequest, assistant: AssistantDep) -> Response:
+async def ask(request: Request, body: AskRequest, assistant: AssistantDep) -> Response:
     """Safety rules first, then retrieval; returns the answer's JSON form."""
     # The handler does no I/O and ~0.2 ms of CPU: run it on the event loop, and serialize the
     # documented form directly rather than re-validating it through the response model.
     answer = assistant.ask(body.question)
+    request.app.state.recorder.reply(assistant, answer)
     return Response(
         json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
@@ -99,12 +113,66 @@ async def health(request: Request) -> Health:
     )
     return Health(
         status="ok",
+        store=StoreHealth(**request.app.state.recorder.status().__dict__),
         passages=len(k.passages),
         articles=len(k.articles),
         knowledge_version=k.version,
         loaded_at=k.loaded_at,
         reload=reload,
     )
+
+
+class Feedback(BaseModel):
+    """A vote on one reply: the passages it showed, and (for "not helpful") the question."""
+
+    passages: list[str] = Field(min_length=1, max_length=MAX_PASSAGES_VOTED)
+    helpful: bool
+    question: str = Field("", max_length=MAX_QUESTION_CHARS)
+
+
+class Stored(BaseModel):
+    stored: Literal[True]
+
+
+@api.post(
+    "/feedback",
+    response_model=Stored,
+    responses={503: {"model": ErrorResponse}, **ERRORS},
+    summary="Was this helpful?",
+)
+def feedback(request: Request, body: Feedback, assistant: AssistantDep) -> Stored:
+    """Store a helpful / not-helpful vote (503 when the store cannot take it right now)."""
+    try:
+        request.app.state.recorder.vote(assistant, body.question, body.passages, body.helpful)
+    except StoreError:
+        raise HTTPException(503, "Sorry, we couldn't save your feedback just now.") from None
+    return Stored(stored=True)
+
+
+@pages.post("/feedback", response_class=HTMLResponse)
+def feedback_form(
+    request: Request,
+    assistant: AssistantDep,
+    helpful: Annotated[str, Form()] = "",
+    passage: Annotated[list[str] | None, Form()] = None,
+    question: Annotated[str, Form()] = "",
+    embed: Annotated[str, Form()] = "",
+) -> Response:
+    """The vote without JavaScript: store it, then show the chat with a thank-you note."""
+    note = "Thank you for your feedback."
+    if helpful not in ("yes", "no") or not passage:
+        note = "Please choose Yes or No."
+    else:
+        try:
+            request.app.state.recorder.vote(
+                assistant,
+                question[:MAX_QUESTION_CHARS],
+                passage[:MAX_PASSAGES_VOTED],
+                helpful == "yes",
+            )
+        except StoreError:
+            note = "Sorry, we couldn't save your feedback just now."
+    return _chat(request, assistant, embed=embed == "1", notice=note)
 
 
 def _chat(
@@ -114,6 +182,7 @@ def _chat(
     embed: bool,
     question: str | None = None,
     status: int = 200,
+    notice: str = "",
 ) -> Response:
     """Render the chat page, with one exchange when a question was posted."""
     answer: Answer | None = None
@@ -131,11 +200,13 @@ def _chat(
             )
         else:
             answer = assistant.ask(question)
+            request.app.state.recorder.reply(assistant, answer)
     context = {
         "clinic": assistant.knowledge.clinic,
         "starters": assistant.starters,
         "answer": answer,
         "note": note,
+        "notice": notice,
         "question": question or "",
         "embed": embed,
         "max_chars": MAX_QUESTION_CHARS,

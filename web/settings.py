@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SOURCE = re.compile(r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+)$")
@@ -31,6 +31,23 @@ class Settings(BaseSettings):
         description="Seconds between checks of the knowledge folder for edits (0 turns hot "
         "reload off).",
     )
+    db: Path = Field(
+        Path("data/faqbot.sqlite3"),
+        description="SQLite file for unanswered questions and feedback (created on first use).",
+    )
+    database_url: SecretStr | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql://user:pass@host/db); when set, used instead "
+        "of the SQLite file, for clinics running the bot on several machines.",
+    )
+    retention_days: int = Field(
+        90, ge=1, le=3650, description="Days after which stored questions and votes are deleted."
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Turns on /admin for staff who know this token (at least 16 characters); "
+        "without it /admin does not exist.",
+    )
     max_body_bytes: int = Field(
         16_384, ge=1_024, le=1_048_576, description="Largest request body accepted, in bytes."
     )
@@ -46,3 +63,10 @@ class Settings(BaseSettings):
                 f"not understood: {' '.join(bad) or '(empty)'}"
             )
         return " ".join(sources)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (use a long random string)")
+        return value

@@ -44,6 +44,34 @@
     return wrap;
   }
 
+  function feedbackForm(a) {
+    const form = el("form", { class: "feedback", method: "post", action: "/feedback" });
+    const fs = el("fieldset");
+    fs.appendChild(el("legend", {}, "Was this helpful?"));
+    [["yes", "Yes"], ["no", "No"]].forEach(([value, label]) => {
+      const b = el("button", { type: "button", value: value }, label);
+      b.addEventListener("click", () => vote(form, a, value === "yes"));
+      fs.appendChild(b);
+    });
+    form.appendChild(fs);
+    return form;
+  }
+
+  async function vote(form, a, helpful) {
+    const body = { passages: a.passages.map((p) => p.id), helpful: helpful, question: helpful ? "" : a.question };
+    let text = "Thank you for your feedback.";
+    try {
+      const res = await fetch("/api/feedback", {
+        method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (!res.ok) text = "Sorry, we couldn't save your feedback just now.";
+    } catch (e) {
+      text = "Sorry, we couldn't save your feedback just now.";
+    }
+    form.replaceChildren(el("p", { class: "thanks", role: "status" }, text));
+  }
+
   function tel(phone) {
     return "tel:" + String(phone).replace(/[^0-9+]/g, "");
   }
@@ -76,6 +104,7 @@
       fig.appendChild(cap);
       box.appendChild(fig);
     });
+    if (a.passages && a.passages.length) box.appendChild(feedbackForm(a));
     if (a.suggestions && a.suggestions.length) {
       const f = el("div", { class: "follow-ups" });
       if (a.kind === "answer") f.appendChild(el("p", { class: "label" }, "You could also ask"));

@@ -1,0 +1,266 @@
+"""What the bot keeps for staff: counts of replies by kind, redacted unanswered questions, and
+helpful / not-helpful votes per passage. SQLite by default; PostgreSQL for several machines.
+
+Question text is redacted here, before it is written, whoever calls. Which questions may be
+kept at all (never crisis or medical-advice messages) is decided by the caller that knows the
+routing: `web.recorder.Recorder`. Rows older than the retention period are deleted by `purge`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from bot.redaction import redact
+
+Reason = Literal["no_answer", "not_helpful"]
+
+
+class Connection(Protocol):
+    """The part of a DB-API connection the store uses."""
+
+    def cursor(self) -> Any: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class StoreError(Exception):
+    """The store could not be reached or written; the message says why."""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between SQLite and PostgreSQL."""
+
+    name: str
+    connect: Callable[[], Connection]
+    param: str  # "?" or "%s"
+    id_column: str
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    """Unanswered questions that reduce to the same analyzed terms."""
+
+    terms: str
+    count: int
+    example: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PassageVotes:
+    """Helpful and not-helpful votes for one passage."""
+
+    passage: str
+    helpful: int
+    not_helpful: int
+
+
+@dataclass
+class StoreReport:
+    """Everything `faqbot report` and /admin show."""
+
+    since: date
+    replies_by_kind: dict[str, int] = field(default_factory=dict)
+    unanswered: list[UnansweredGroup] = field(default_factory=list)
+    votes: list[PassageVotes] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form printed by `faqbot report --json`."""
+        return {
+            "since": self.since.isoformat(),
+            "replies_by_kind": self.replies_by_kind,
+            "unanswered": [u.__dict__ | {"reasons": list(u.reasons)} for u in self.unanswered],
+            "votes": [v.__dict__ for v in self.votes],
+        }
+
+
+def sqlite_dialect(path: Path | str) -> Dialect:
+    """SQLite in WAL mode: several worker processes may write to the same file."""
+
+    def connect() -> Connection:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.isolation_level = ""  # back to implicit transactions, committed by the store
+            return conn
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
+
+    return Dialect("sqlite", connect, "?", "id INTEGER PRIMARY KEY AUTOINCREMENT")
+
+
+def postgres_dialect(url: str) -> Dialect:
+    """PostgreSQL through psycopg 3."""
+
+    def connect() -> Connection:
+        try:
+            import psycopg  # noqa: PLC0415  # optional: only clinics using PostgreSQL need it
+
+            return psycopg.connect(url, connect_timeout=3)  # type: ignore[no-any-return]
+        except ImportError:
+            raise StoreError("FAQBOT_DATABASE_URL is set but psycopg is not installed") from None
+        except Exception as exc:  # psycopg raises its own hierarchy
+            raise StoreError(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
+
+    return Dialect("postgresql", connect, "%s", "id BIGSERIAL PRIMARY KEY")
+
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS replies (day TEXT NOT NULL, kind TEXT NOT NULL, "
+    "count INTEGER NOT NULL, PRIMARY KEY (day, kind))",
+    "CREATE TABLE IF NOT EXISTS unanswered ({id}, created DOUBLE PRECISION NOT NULL, "
+    "reason TEXT NOT NULL, question TEXT NOT NULL, terms TEXT NOT NULL, passages TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS votes ({id}, created DOUBLE PRECISION NOT NULL, "
+    "passage TEXT NOT NULL, helpful INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS unanswered_created ON unanswered (created)",
+    "CREATE INDEX IF NOT EXISTS votes_created ON votes (created)",
+)
+
+
+class Store:
+    """The store over one dialect. Each call opens, uses and closes its own connection, so a
+    store that was down, deleted or replaced is picked up again on the next call."""
+
+    def __init__(self, dialect: Dialect, retention_days: int = 90) -> None:
+        self.dialect = dialect
+        self.retention_days = retention_days
+        self._ready = False
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        conn = self.dialect.connect()
+        try:
+            cur = conn.cursor()
+            if not self._ready:
+                for statement in _SCHEMA:
+                    cur.execute(statement.format(id=self.dialect.id_column))
+            yield cur
+            conn.commit()
+            self._ready = True
+        except StoreError:
+            self._ready = False
+            raise
+        except Exception as exc:
+            self._ready = False  # e.g. the file was deleted: create the tables again next time
+            try:
+                conn.rollback()
+            except Exception:  # noqa: S110  # the original error is the one to report
+                pass
+            raise StoreError(f"{self.dialect.name} store error: {exc}") from None
+        finally:
+            conn.close()
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", self.dialect.param)
+
+    def record_reply(self, kind: str, day: date | None = None) -> None:
+        """Count one reply of this kind (no text is kept)."""
+        day = day or datetime.now(UTC).date()
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO replies (day, kind, count) VALUES (?, ?, 1) "
+                    "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + 1"
+                ),
+                (day.isoformat(), kind),
+            )
+
+    def record_unanswered(
+        self,
+        question: str,
+        terms: Sequence[str],
+        reason: Reason,
+        passages: Sequence[str] = (),
+        now: float | None = None,
+    ) -> None:
+        """Keep a redacted question that got no answer or a "not helpful" vote."""
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO unanswered (created, reason, question, terms, passages) "
+                    "VALUES (?, ?, ?, ?, ?)"
+                ),
+                (
+                    now or time.time(),
+                    reason,
+                    redact(question)[:500],
+                    " ".join(sorted(set(terms))),
+                    " ".join(passages),
+                ),
+            )
+
+    def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
+        """One vote about the passages of one reply."""
+        with self._transaction() as cur:
+            for passage in passages:
+                cur.execute(
+                    self._sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
+                    (now or time.time(), passage, 1 if helpful else 0),
+                )
+
+    def purge(self, now: float | None = None) -> int:
+        """Delete everything older than the retention period; returns how many rows went."""
+        cutoff = (now or time.time()) - self.retention_days * 86_400
+        day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
+        with self._transaction() as cur:
+            removed = 0
+            for statement, value in (
+                ("DELETE FROM unanswered WHERE created < ?", cutoff),
+                ("DELETE FROM votes WHERE created < ?", cutoff),
+                ("DELETE FROM replies WHERE day < ?", day),
+            ):
+                cur.execute(self._sql(statement), (value,))
+                removed += max(cur.rowcount, 0)
+        return removed
+
+    def report(self, since: timedelta, limit: int = 20, now: float | None = None) -> StoreReport:
+        """Replies by kind, the most frequent unanswered questions grouped by analyzed terms,
+        and votes per passage, over the period `since`."""
+        start = (now or time.time()) - since.total_seconds()
+        first_day = datetime.fromtimestamp(start, UTC).date()
+        report = StoreReport(since=first_day)
+        with self._transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT kind, SUM(count) FROM replies WHERE day >= ? GROUP BY kind ORDER BY kind"
+                ),
+                (first_day.isoformat(),),
+            )
+            report.replies_by_kind = {kind: int(n) for kind, n in cur.fetchall()}
+            cur.execute(
+                self._sql(
+                    "SELECT terms, COUNT(*), MIN(question), MIN(reason), MAX(reason) FROM unanswered "
+                    "WHERE created >= ? GROUP BY terms ORDER BY COUNT(*) DESC, MIN(question) LIMIT ?"
+                ),
+                (start, limit),
+            )
+            report.unanswered = [
+                UnansweredGroup(terms, int(n), example, tuple(sorted({lo, hi})))
+                for terms, n, example, lo, hi in cur.fetchall()
+            ]
+            cur.execute(
+                self._sql(
+                    "SELECT passage, SUM(helpful), SUM(1 - helpful) FROM votes WHERE created >= ? "
+                    "GROUP BY passage ORDER BY SUM(1 - helpful) DESC, passage"
+                ),
+                (start,),
+            )
+            report.votes = [PassageVotes(p, int(h), int(n)) for p, h, n in cur.fetchall()]
+        return report
+
+
+def open_store(database_url: str | None, path: Path | str, retention_days: int) -> Store:
+    """PostgreSQL when a database URL is given, otherwise SQLite at `path`."""
+    dialect = postgres_dialect(database_url) if database_url else sqlite_dialect(path)
+    return Store(dialect, retention_days)

@@ -1,0 +1,107 @@
+"""Feedback and unanswered questions through the web app, with the privacy rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from bot.store import StoreReport
+from tests.conftest import write_knowledge
+from web.app import create_app
+from web.settings import Settings
+
+
+def report(client: TestClient) -> StoreReport:
+    recorder = client.app.state.recorder  # type: ignore[attr-defined]
+    recorder.flush()
+    return recorder.store.report(timedelta(days=1))  # type: ignore[no-any-return]
+
+
+def test_no_answer_question_is_stored_redacted(client: TestClient) -> None:
+    client.post("/api/ask", json={"question": "what does it cost? call me at (719) 555-0123"})
+    (group,) = report(client).unanswered
+    assert group.example == "what does it cost? call me at [phone]"
+    assert group.reasons == ("no_answer",)
+
+
+def test_answered_crisis_and_medical_messages_are_never_stored(client: TestClient) -> None:
+    for question in (
+        "what is the NMDA receptor",
+        "I want to kill myself",
+        "should I stop taking my zoloft",
+        "hello",
+    ):
+        assert client.post("/api/ask", json={"question": question}).status_code == 200
+    r = report(client)
+    assert r.unanswered == []
+    assert r.replies_by_kind == {"answer": 1, "crisis": 1, "medical_advice": 1, "smalltalk": 1}
+
+
+def test_helpful_vote_is_stored_per_passage(client: TestClient) -> None:
+    res = client.post("/api/feedback", json={"passages": ["tiny-nmda", "nope"], "helpful": True})
+    assert res.status_code == 200 and res.json() == {"stored": True}
+    assert [(v.passage, v.helpful) for v in report(client).votes] == [("tiny-nmda", 1)]
+
+
+def test_not_helpful_vote_keeps_the_redacted_question(client: TestClient) -> None:
+    client.post(
+        "/api/feedback",
+        json={
+            "passages": ["tiny-nmda"],
+            "helpful": False,
+            "question": "my name is Ann Lee, what is NMDA",
+        },
+    )
+    (group,) = report(client).unanswered
+    assert group.example == "my name is [name], what is NMDA"
+    assert group.reasons == ("not_helpful",)
+
+
+def test_not_helpful_vote_on_a_crisis_message_keeps_no_text(client: TestClient) -> None:
+    client.post(
+        "/api/feedback",
+        json={"passages": ["tiny-nmda"], "helpful": False, "question": "i want to die"},
+    )
+    r = report(client)
+    assert r.unanswered == [] and r.votes[0].not_helpful == 1
+
+
+def test_feedback_with_bad_input_is_a_422(client: TestClient) -> None:
+    for body in (
+        {"passages": [], "helpful": True},
+        {"passages": ["a"]},
+        {"passages": ["a"], "helpful": True, "question": "x" * 501},
+    ):
+        res = client.post("/api/feedback", json=body)
+        assert res.status_code == 422 and res.json()["error"]["code"] == "invalid_request"
+
+
+def test_feedback_form_without_javascript_thanks_the_visitor(client: TestClient) -> None:
+    page = BeautifulSoup(client.post("/", data={"question": "what is NMDA"}).text, "html.parser")
+    form = page.select_one("form.feedback")
+    fields = {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+    assert fields == {"question": "what is NMDA", "passage": "tiny-nmda"}
+    res = client.post("/feedback", data={**fields, "helpful": "yes"})
+    notice = BeautifulSoup(res.text, "html.parser").select_one(".notice")
+    assert "Thank you" in notice.text
+    assert report(client).votes[0].helpful == 1
+
+
+def test_broken_store_never_breaks_a_reply_and_shows_in_health(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where a folder should be")
+    folder = write_knowledge(tmp_path / "k")
+    app = create_app(Settings(knowledge_dir=folder, db=blocked / "store.sqlite3"))
+    with TestClient(app) as client:
+        res = client.post("/api/ask", json={"question": "what does it cost"})
+        assert res.status_code == 200 and res.json()["kind"] == "no_answer"
+        app.state.recorder.flush()
+        store = client.get("/api/health").json()["store"]
+        assert store["status"] == "failing" and "cannot open" in store["last_error"]
+        vote = client.post("/api/feedback", json={"passages": ["tiny-nmda"], "helpful": True})
+        assert vote.status_code == 503 and vote.json()["error"]["code"] == "store_unavailable"
+        page = client.post("/feedback", data={"passage": "tiny-nmda", "helpful": "no"})
+        assert "couldn't save" in BeautifulSoup(page.text, "html.parser").select_one(".notice").text

@@ -1,0 +1,96 @@
+"""The store, on SQLite and PostgreSQL: counts, redacted questions, votes, report, retention."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store, StoreError, sqlite_dialect
+
+DAY = 86_400.0
+
+
+def test_report_groups_unanswered_questions_by_analyzed_terms(store: Store) -> None:
+    store.record_unanswered("What does it cost?", ["cost"], "no_answer")
+    store.record_unanswered("cost??", ["cost"], "no_answer")
+    store.record_unanswered("is it covered by insurance", ["insur", "cover"], "no_answer")
+    store.record_unanswered("How fast?", ["rapid"], "not_helpful", ["rapid-relief"])
+    report = store.report(timedelta(days=30))
+    assert (report.unanswered[0].terms, report.unanswered[0].count) == ("cost", 2)
+    assert {(g.terms, g.count) for g in report.unanswered[1:]} == {("cover insur", 1), ("rapid", 1)}
+    assert report.unanswered[0].example in {"What does it cost?", "cost??"}
+    assert {g.terms: g.reasons for g in report.unanswered}["rapid"] == ("not_helpful",)
+
+
+def test_questions_are_redacted_before_they_are_written(store: Store) -> None:
+    store.record_unanswered(
+        "my name is Jane Roe, email jane@example.com, cost?", ["cost"], "no_answer"
+    )
+    (group,) = store.report(timedelta(days=1)).unanswered
+    assert group.example == "my name is [name], email [email], cost?"
+
+
+def test_votes_and_replies_by_kind(store: Store) -> None:
+    store.record_vote(["a", "b"], helpful=True)
+    store.record_vote(["a"], helpful=False)
+    for kind in ("answer", "answer", "no_answer", "crisis"):
+        store.record_reply(kind)
+    report = store.report(timedelta(days=1))
+    assert {(v.passage, v.helpful, v.not_helpful) for v in report.votes} == {
+        ("a", 1, 1),
+        ("b", 1, 0),
+    }
+    assert report.replies_by_kind == {"answer": 2, "crisis": 1, "no_answer": 1}
+    data = report.to_dict()
+    assert data["replies_by_kind"]["answer"] == 2 and data["votes"][0]["passage"] == "a"
+
+
+def test_purge_deletes_records_older_than_the_retention_period(store: Store) -> None:
+    now = time.time()
+    store.record_unanswered("old", ["old"], "no_answer", now=now - 91 * DAY)
+    store.record_unanswered("new", ["new"], "no_answer", now=now - 89 * DAY)
+    store.record_vote(["p"], helpful=True, now=now - 100 * DAY)
+    assert store.purge(now=now) == 2
+    report = store.report(timedelta(days=365), now=now)
+    assert [g.example for g in report.unanswered] == ["new"]
+    assert report.votes == []
+
+
+def test_report_period_excludes_older_records(store: Store) -> None:
+    now = time.time()
+    store.record_unanswered("old", ["old"], "no_answer", now=now - 40 * DAY)
+    store.record_unanswered("new", ["new"], "no_answer", now=now - DAY)
+    report = store.report(timedelta(days=30), now=now)
+    assert [g.example for g in report.unanswered] == ["new"]
+
+
+def test_unreachable_store_raises_a_store_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    store = Store(sqlite_dialect(blocked / "store.sqlite3"))
+    with pytest.raises(StoreError, match="cannot open"):
+        store.record_reply("answer")
+
+
+def test_corrupted_sqlite_file_raises_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError):
+        Store(sqlite_dialect(path)).record_reply("answer")
+
+
+def test_deleted_sqlite_file_is_recreated_on_a_later_write(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    store = Store(sqlite_dialect(path))
+    store.record_reply("answer")
+    path.unlink()
+    Path(f"{path}-wal").unlink(missing_ok=True)
+    Path(f"{path}-shm").unlink(missing_ok=True)
+    try:  # the first write may find no table; it must not stop the next one
+        store.record_reply("answer")
+    except StoreError:
+        store.record_reply("answer")
+    assert store.report(timedelta(days=1)).replies_by_kind == {"answer": 1}
