@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -59,6 +62,75 @@ def _ensure_chromium() -> None:
         )
 
 
+def _quiet(cmd: list[str]) -> int:
+    return subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+def _start_postgres() -> tuple[str, Callable[[], None]] | None:
+    """Start a throwaway PostgreSQL server on 127.0.0.1 for the store tests.
+
+    Installs Debian's `postgresql` when missing and running as root. Returns the URL and a
+    function that stops the server and deletes its files, or None when it cannot start.
+    """
+    bindir = _postgres_bin()
+    if bindir is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing PostgreSQL for the store tests ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.call(["apt-get", "install", "-y", "-qq", "postgresql"], env=env)
+        bindir = _postgres_bin()
+    if bindir is None:
+        print("PostgreSQL is not installed: the PostgreSQL store tests cannot run.")
+        return None
+    data = Path(tempfile.mkdtemp(prefix="faqbot-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(data, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    initdb = [
+        *as_user,
+        str(bindir / "initdb"),
+        "-D",
+        str(data / "db"),
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "--no-sync",
+    ]
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    start = [
+        *as_user,
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data / "db"),
+        "-o",
+        options,
+        "-l",
+        str(data / "log"),
+        "-w",
+        "start",
+    ]
+    if _quiet(initdb) != 0 or _quiet(start) != 0:
+        print(f"PostgreSQL did not start; see {data / 'log'}")
+        return None
+
+    def stop() -> None:
+        _quiet(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "fast", "-w", "stop"]
+        )
+        shutil.rmtree(data, ignore_errors=True)
+
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+
+
 def chat(args: list[str]) -> int:
     """Set up and start the chat server."""
     _ensure_venv("")
@@ -94,16 +166,23 @@ def test(args: list[str]) -> int:
                 ],
             )
         )
-    for name, cmd in steps:
-        print(f"== {name}", flush=True)
-        code = _run(*cmd)
-        if code == 5 and name == "pytest":
-            print("pytest collected no tests: that is a failure here.")
-            return 1
-        if code != 0:
-            print(f"== {name} failed (exit {code})")
-            return code
-    return 0
+    postgres = _start_postgres()
+    if postgres is not None:
+        os.environ["FAQBOT_TEST_DATABASE_URL"] = postgres[0]
+    try:
+        for name, cmd in steps:
+            print(f"== {name}", flush=True)
+            code = _run(*cmd)
+            if code == 5 and name == "pytest":
+                print("pytest collected no tests: that is a failure here.")
+                return 1
+            if code != 0:
+                print(f"== {name} failed (exit {code})")
+                return code
+        return 0
+    finally:
+        if postgres is not None:
+            postgres[1]()
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ routing: `web.recorder.Recorder`. Rows older than the retention period are delet
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -92,7 +93,7 @@ def sqlite_dialect(path: Path | str) -> Dialect:
             conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
-            conn.isolation_level = ""  # back to implicit transactions, committed by the store
+            conn.isolation_level = "DEFERRED"  # implicit transactions again, committed by the store
             return conn
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
@@ -105,9 +106,9 @@ def postgres_dialect(url: str) -> Dialect:
 
     def connect() -> Connection:
         try:
-            import psycopg  # noqa: PLC0415  # optional: only clinics using PostgreSQL need it
+            import psycopg  # here: only clinics using PostgreSQL connect
 
-            return psycopg.connect(url, connect_timeout=3)  # type: ignore[no-any-return]
+            return psycopg.connect(url, connect_timeout=3)
         except ImportError:
             raise StoreError("FAQBOT_DATABASE_URL is set but psycopg is not installed") from None
         except Exception as exc:  # psycopg raises its own hierarchy
@@ -153,10 +154,8 @@ class Store:
             raise
         except Exception as exc:
             self._ready = False  # e.g. the file was deleted: create the tables again next time
-            try:
+            with contextlib.suppress(Exception):  # the original error is the one to report
                 conn.rollback()
-            except Exception:  # noqa: S110  # the original error is the one to report
-                pass
             raise StoreError(f"{self.dialect.name} store error: {exc}") from None
         finally:
             conn.close()
@@ -233,15 +232,17 @@ class Store:
         with self._transaction() as cur:
             cur.execute(
                 self._sql(
-                    "SELECT kind, SUM(count) FROM replies WHERE day >= ? GROUP BY kind ORDER BY kind"
+                    "SELECT kind, SUM(count) FROM replies WHERE day >= ? "
+                    "GROUP BY kind ORDER BY kind"
                 ),
                 (first_day.isoformat(),),
             )
             report.replies_by_kind = {kind: int(n) for kind, n in cur.fetchall()}
             cur.execute(
                 self._sql(
-                    "SELECT terms, COUNT(*), MIN(question), MIN(reason), MAX(reason) FROM unanswered "
-                    "WHERE created >= ? GROUP BY terms ORDER BY COUNT(*) DESC, MIN(question) LIMIT ?"
+                    "SELECT terms, COUNT(*), MIN(question), MIN(reason), MAX(reason) "
+                    "FROM unanswered WHERE created >= ? GROUP BY terms "
+                    "ORDER BY COUNT(*) DESC, MIN(question) LIMIT ?"
                 ),
                 (start, limit),
             )

@@ -117,7 +117,7 @@ POSTGRES_URL = os.environ.get("FAQBOT_TEST_DATABASE_URL", "")
 
 
 def _reset_postgres(url: str) -> None:
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS replies, unanswered, votes")

@@ -17,11 +17,11 @@ from starlette.exceptions import HTTPException
 
 from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
+from bot.store import open_store
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
+from web.recorder import Recorder
 from web.routes import api, pages
 from web.settings import Settings
-from bot.store import open_store
-from web.recorder import Recorder
 from web.state import KnowledgeHolder, Watcher
 
 HERE = Path(__file__).resolve().parent
