@@ -265,3 +265,32 @@ def open_store(database_url: str | None, path: Path | str, retention_days: int) 
     """PostgreSQL when a database URL is given, otherwise SQLite at `path`."""
     dialect = postgres_dialect(database_url) if database_url else sqlite_dialect(path)
     return Store(dialect, retention_days)
+
+
+def parse_period(text: str) -> timedelta:
+    """A period like `30d`, `12h` or `2w` (days, hours, weeks); ValueError otherwise."""
+    units = {"h": 1 / 24, "d": 1, "w": 7}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) == 0:
+        raise ValueError(f"{text!r} is not a period; write e.g. 30d, 12h or 2w")
+    return timedelta(days=int(number) * units[unit])
+
+
+def render_report(report: StoreReport) -> str:
+    """The report as plain text, for the terminal."""
+    lines = [f"Since {report.since.isoformat()}", "", "Replies by kind:"]
+    total = sum(report.replies_by_kind.values())
+    for kind, n in sorted(report.replies_by_kind.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {kind:<15} {n:>6}")
+    lines.append(f"  {'total':<15} {total:>6}")
+    lines += ["", "Most frequent unanswered questions (same analyzed terms grouped):"]
+    if not report.unanswered:
+        lines.append("  none")
+    for g in report.unanswered:
+        lines.append(f"  {g.count:>4} x  {g.example}   [{', '.join(g.reasons)}]")
+    lines += ["", "Votes per passage (helpful / not helpful):"]
+    if not report.votes:
+        lines.append("  none")
+    for v in report.votes:
+        lines.append(f"  {v.passage:<32} {v.helpful:>4} / {v.not_helpful}")
+    return "\n".join(lines)

@@ -121,3 +121,25 @@ def test_eval_reports_a_malformed_line(tmp_path: Path, capsys: pytest.CaptureFix
     bad.write_text('{"question": "hi", "expect": "smalltalk"}\n{oops\n')
     assert main(["eval", str(bad), "--knowledge", str(SHIPPED_KNOWLEDGE)]) == 2
     assert f"{bad}:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_report_lists_unanswered_questions_and_votes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.store import Store, sqlite_dialect  # noqa: PLC0415
+
+    db = tmp_path / "store.sqlite3"
+    monkeypatch.setenv("FAQBOT_DB", str(db))
+    store = Store(sqlite_dialect(db))
+    store.record_unanswered("what does it cost", ["cost"], "no_answer")
+    store.record_unanswered("cost?", ["cost"], "no_answer")
+    store.record_vote(["glutamate-nmda"], helpful=False)
+    store.record_reply("no_answer")
+    assert main(["report", "--since", "7d", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unanswered"][0]["count"] == 2
+    assert data["votes"] == [{"passage": "glutamate-nmda", "helpful": 0, "not_helpful": 1}]
+    assert main(["report"]) == 0
+    assert "2 x  cost?" in capsys.readouterr().out
+    assert main(["report", "--since", "soon"]) == 2
+    assert "not a period" in capsys.readouterr().err

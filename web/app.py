@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
 from bot.store import open_store
+from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.recorder import Recorder
 from web.routes import api, pages
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api)
+    app.include_router(admin)
     app.include_router(pages)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
 from bot import cli
+from bot.store import StoreError, open_store, parse_period, render_report
+from web.settings import Settings
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,9 +31,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.workers, args.knowledge)
 
 
+def _report_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", default="30d", help="period: 30d, 12h, 2w (default 30d)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """What visitors asked that went unanswered, votes per passage, replies by kind."""
+    try:
+        period = parse_period(args.since)
+        settings = Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        print(f"faqbot report: {exc}", file=sys.stderr)
+        return 2
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = open_store(url, settings.db, settings.retention_days)
+    try:
+        store.purge()
+        report = store.report(period)
+    except StoreError as exc:
+        print(f"faqbot report: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report.to_dict(), indent=2) if args.json else render_report(report))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `faqbot` command."""
-    return cli.main(argv, extra={"serve": (cmd_serve, _serve_arguments)})
+    return cli.main(
+        argv,
+        extra={"serve": (cmd_serve, _serve_arguments), "report": (cmd_report, _report_arguments)},
+    )
 
 
 if __name__ == "__main__":
