@@ -126,7 +126,7 @@ def test_eval_reports_a_malformed_line(tmp_path: Path, capsys: pytest.CaptureFix
 def test_report_lists_unanswered_questions_and_votes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.store import Store, sqlite_dialect  # noqa: PLC0415
+    from bot.store import Store, sqlite_dialect
 
     db = tmp_path / "store.sqlite3"
     monkeypatch.setenv("FAQBOT_DB", str(db))
