@@ -148,6 +148,14 @@ def test_typed_markup_is_shown_as_text(page: Page) -> None:
     expect(page.locator("#log img")).to_have_count(0)
 
 
+def test_helpful_vote_is_sent_and_acknowledged(page: Page) -> None:
+    page.goto("/")
+    ask(page, "what is BDNF")
+    reply = page.locator("#log .msg.bot").last
+    reply.locator(".feedback button", has_text="No").click()
+    expect(reply.locator(".feedback .thanks")).to_have_text("Thank you for your feedback.")
+
+
 def test_no_javascript_form_path(browser: Browser, base_url: str) -> None:
     context = browser.new_context(java_script_enabled=False, base_url=base_url)
     page = context.new_page()
