@@ -49,7 +49,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     db = tmp_path_factory.mktemp("store") / "store.sqlite3"
-    app = create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE, db=db))
+    app = create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE, db=db, rate_limit_per_minute=0))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

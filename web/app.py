@@ -19,6 +19,7 @@ from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
 from bot.store import open_store
 from web.admin import admin
+from web.ratelimit import RateLimited, RateLimiter
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.recorder import Recorder
 from web.routes import api, pages
@@ -77,6 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
     app.state.recorder = recorder
+    app.state.limiter = (
+        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        if settings.rate_limit_per_minute
+        else None
+    )
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
     templates.env.filters["tel"] = lambda phone: "".join(
@@ -106,6 +112,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse(error_body("invalid_request", _validation_message(exc)), 422)
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)}
+        message = "You're sending questions very quickly. Please wait a moment and try again."
+        if wants_json(request):
+            return JSONResponse(error_body("rate_limited", message), 429, headers=headers)
+        response = page_error(request, 429, "Please wait a moment", message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

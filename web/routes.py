@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.store import StoreError
+from web.ratelimit import RateLimit
 from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
@@ -87,7 +88,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Answer one question",
     responses={200: {"model": Answer, "description": "The answer's JSON form"}, **ERRORS},
 )
-async def ask(request: Request, body: AskRequest, assistant: AssistantDep) -> Response:
+async def ask(
+    request: Request, body: AskRequest, assistant: AssistantDep, _: RateLimit
+) -> Response:
     """Safety rules first, then retrieval; returns the answer's JSON form."""
     # The handler does no I/O and ~0.2 ms of CPU: run it on the event loop, and serialize the
     # documented form directly rather than re-validating it through the response model.
@@ -140,7 +143,7 @@ class Stored(BaseModel):
     responses={503: {"model": ErrorResponse}, **ERRORS},
     summary="Was this helpful?",
 )
-def feedback(request: Request, body: Feedback, assistant: AssistantDep) -> Stored:
+def feedback(request: Request, body: Feedback, assistant: AssistantDep, _: RateLimit) -> Stored:
     """Store a helpful / not-helpful vote (503 when the store cannot take it right now)."""
     try:
         request.app.state.recorder.vote(assistant, body.question, body.passages, body.helpful)
@@ -153,6 +156,7 @@ def feedback(request: Request, body: Feedback, assistant: AssistantDep) -> Store
 def feedback_form(
     request: Request,
     assistant: AssistantDep,
+    _: RateLimit,
     helpful: Annotated[str, Form()] = "",
     passage: Annotated[list[str] | None, Form()] = None,
     question: Annotated[str, Form()] = "",
@@ -225,7 +229,10 @@ def chat_page(request: Request, assistant: AssistantDep) -> Response:
 
 @pages.post("/", response_class=HTMLResponse)
 def chat_post(
-    request: Request, assistant: AssistantDep, question: Annotated[str, Form()] = ""
+    request: Request,
+    assistant: AssistantDep,
+    _: RateLimit,
+    question: Annotated[str, Form()] = "",
 ) -> Response:
     """The chat without JavaScript: the form posts here and the reply is rendered."""
     return _chat(request, assistant, embed=False, question=question)
@@ -239,7 +246,10 @@ def embed_page(request: Request, assistant: AssistantDep) -> Response:
 
 @pages.post("/embed", response_class=HTMLResponse)
 def embed_post(
-    request: Request, assistant: AssistantDep, question: Annotated[str, Form()] = ""
+    request: Request,
+    assistant: AssistantDep,
+    _: RateLimit,
+    question: Annotated[str, Form()] = "",
 ) -> Response:
     """The embedded chat without JavaScript."""
     return _chat(request, assistant, embed=True, question=question)
