@@ -19,8 +19,8 @@ from bot.assistant import Assistant
 from bot.knowledge import load_knowledge
 from bot.store import open_store
 from web.admin import admin
-from web.ratelimit import RateLimited, RateLimiter
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
+from web.ratelimit import RateLimited, RateLimiter
 from web.recorder import Recorder
 from web.routes import api, pages
 from web.settings import Settings
