@@ -132,6 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Page not found",
                 "We couldn't find that page. The chat is on the home page.",
             )
+        if exc.status_code == 400:  # FastAPI could not read the body at all
+            message = 'The request body could not be read. Send JSON like {"question": "..."}.'
+            return JSONResponse(error_body("invalid_request", message), 422)
         message = str(exc.detail) if exc.status_code != 404 else "There is nothing at this path."
         code = {
             401: "unauthorized",

@@ -44,16 +44,18 @@ class Recorder:
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=capacity)
         self._last_error: tuple[str, datetime] | None = None
         self._dropped = 0
-        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread: threading.Thread | None = None
         self._next_purge = 0.0
 
     def start(self) -> None:
-        if self.store is not None:
+        """Start the writer thread (again, after `stop`, when an app is started twice)."""
+        if self.store is not None and (self._thread is None or not self._thread.is_alive()):
+            self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
         """Finish queued writes (for a few seconds at most), then stop the writer."""
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout=5)
 
@@ -80,7 +82,7 @@ class Recorder:
 
     def flush(self) -> None:
         """Wait until every queued write has been tried (for tests and shutdown)."""
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._queue.join()
 
     def _submit(self, job: Callable[[], None]) -> None:

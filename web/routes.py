@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
@@ -19,10 +19,13 @@ from web.state import AssistantDep, KnowledgeHolder
 api = APIRouter(prefix="/api", tags=["api"])
 pages = APIRouter(include_in_schema=False)
 MAX_PASSAGES_VOTED = 5
+PassageId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class AskRequest(BaseModel):
     """A visitor's question."""
+
+    model_config = ConfigDict(strict=True)
 
     question: str = Field(
         min_length=1, max_length=MAX_QUESTION_CHARS, examples=["How does ketamine work?"]
@@ -128,7 +131,9 @@ async def health(request: Request) -> Health:
 class Feedback(BaseModel):
     """A vote on one reply: the passages it showed, and (for "not helpful") the question."""
 
-    passages: list[str] = Field(min_length=1, max_length=MAX_PASSAGES_VOTED)
+    model_config = ConfigDict(strict=True)
+
+    passages: list[PassageId] = Field(min_length=1, max_length=MAX_PASSAGES_VOTED)
     helpful: bool
     question: str = Field("", max_length=MAX_QUESTION_CHARS)
 
