@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SHIPPED_KNOWLEDGE
+from tests.conftest import ROOT
 
 FAQBOT = Path(sys.executable).parent / "faqbot"
 
