@@ -105,3 +105,21 @@ def test_broken_store_never_breaks_a_reply_and_shows_in_health(tmp_path: Path) -
         assert vote.status_code == 503 and vote.json()["error"]["code"] == "store_unavailable"
         page = client.post("/feedback", data={"passage": "tiny-nmda", "helpful": "no"})
         assert "couldn't save" in BeautifulSoup(page.text, "html.parser").select_one(".notice").text
+
+
+def test_recorder_purges_old_records_when_it_starts(tmp_path: Path) -> None:
+    import time
+
+    from bot.store import Store, sqlite_dialect
+
+    db = tmp_path / "store.sqlite3"
+    Store(sqlite_dialect(db)).record_unanswered(
+        "old", ["old"], "no_answer", now=time.time() - 100 * 86_400
+    )
+    folder = write_knowledge(tmp_path / "k")
+    with TestClient(create_app(Settings(knowledge_dir=folder, db=db))) as client:
+        client.app.state.recorder.flush()  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 5
+        while report(client).unanswered:
+            assert time.monotonic() < deadline, "old records were not purged at start"
+            time.sleep(0.05)

@@ -64,15 +64,22 @@ class Recorder:
         log.error("store write failed: %s", exc)
 
     def _run(self) -> None:
+        """Write queued jobs; purge old records at start and every hour, with or without traffic."""
         assert self.store is not None
         while True:
-            job = self._queue.get()
+            if time.time() >= self._next_purge:
+                self._next_purge = time.time() + PURGE_EVERY_S
+                try:
+                    self.store.purge()
+                except Exception as exc:  # the writer must survive any store failure
+                    self._failed(exc)
+            try:
+                job = self._queue.get(timeout=max(1.0, self._next_purge - time.time()))
+            except queue.Empty:
+                continue
             try:
                 if job is None:
                     return
-                if time.time() >= self._next_purge:
-                    self._next_purge = time.time() + PURGE_EVERY_S
-                    self.store.purge()
                 job()
                 self._last_error = None
             except Exception as exc:  # the writer must survive any store failure
