@@ -23,13 +23,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script from anywhere
-from load import FAQBOT, LOAD_ENV, free_port, wait_ready  # noqa: E402
+from load import FAQBOT, LOAD_ENV, free_port, wait_ready  # benchmarks/ is the script's folder
 
 QUESTIONS = [
-    "How does ketamine work?", "What is BDNF?", "Can ketamine help with PTSD?",
-    "what are the side effects of ketamine", "ketamin for depresion", "hello",
-    "Does ketamine affect serotonin?", "what is bipolar disorder",
+    "How does ketamine work?",
+    "What is BDNF?",
+    "Can ketamine help with PTSD?",
+    "what are the side effects of ketamine",
+    "ketamin for depresion",
+    "hello",
+    "Does ketamine affect serotonin?",
+    "what is bipolar disorder",
 ]
 WORKERS = 4
 
@@ -52,17 +56,37 @@ def rss_kb(pid: int) -> int:
 def hey(base: str, question: str, rate: float, seconds: float) -> subprocess.Popen[str]:
     body = json.dumps({"question": question})
     return subprocess.Popen(
-        ["hey", "-z", f"{seconds}s", "-c", str(WORKERS), "-q", f"{rate / WORKERS:.2f}",
-         "-m", "POST", "-T", "application/json", "-d", body, "-disable-keepalive=false",
-         f"{base}/api/ask"], stdout=subprocess.PIPE, text=True)
+        [
+            "hey",
+            "-z",
+            f"{seconds}s",
+            "-c",
+            str(WORKERS),
+            "-q",
+            f"{rate / WORKERS:.2f}",
+            "-m",
+            "POST",
+            "-T",
+            "application/json",
+            "-d",
+            body,
+            "-disable-keepalive=false",
+            f"{base}/api/ask",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def parse(out: str) -> dict[str, Any]:
     codes = {int(c): int(n) for c, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Error distribution:(.*)", out, re.S)
-    return {"codes": codes, "rps": float(rps.group(1)) if rps else 0.0,
-            "errors": errors.group(1).strip() if errors else ""}
+    return {
+        "codes": codes,
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "errors": errors.group(1).strip() if errors else "",
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,8 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     scratch = tempfile.mkdtemp(prefix="faqbot-soak-")
     env = {**os.environ, **LOAD_ENV, "FAQBOT_DB": f"{scratch}/soak.sqlite3"}
-    server = subprocess.Popen([str(FAQBOT), "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(FAQBOT), "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         wait_ready(f"{base}/api/health")
         per_question = args.rate / len(QUESTIONS)
@@ -100,20 +127,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         for c, n in r["codes"].items():
             codes[c] = codes.get(c, 0) + n
     result = {
-        "rate_target": args.rate, "seconds": args.seconds, "workers": args.workers,
-        "rate_achieved": sum(r["rps"] for r in runs), "responses": codes,
+        "rate_target": args.rate,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "rate_achieved": sum(r["rps"] for r in runs),
+        "responses": codes,
         "errors": [r["errors"] for r in runs if r["errors"]],
-        "rss_warm_mb": warm / 1024, "rss_end_mb": end / 1024,
+        "rss_warm_mb": warm / 1024,
+        "rss_end_mb": end / 1024,
         "rss_growth": (end - warm) / warm if warm else 0.0,
     }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"{args.seconds:.0f} s at {args.rate:.0f} req/s target, {args.workers} worker(s): "
-              f"achieved {result['rate_achieved']:.1f} req/s; responses {codes}; "
-              f"errors: {result['errors'] or 'none'}")
-        print(f"resident memory: {result['rss_warm_mb']:.1f} MB after {args.warmup:.0f} s warm-up, "
-              f"{result['rss_end_mb']:.1f} MB at the end ({result['rss_growth']:+.1%})")
+        print(
+            f"{args.seconds:.0f} s at {args.rate:.0f} req/s target, {args.workers} worker(s): "
+            f"achieved {result['rate_achieved']:.1f} req/s; responses {codes}; "
+            f"errors: {result['errors'] or 'none'}"
+        )
+        print(
+            f"resident memory: {result['rss_warm_mb']:.1f} MB after {args.warmup:.0f} s warm-up, "
+            f"{result['rss_end_mb']:.1f} MB at the end ({result['rss_growth']:+.1%})"
+        )
     ok = set(codes) == {200} and not result["errors"] and abs(result["rss_growth"]) <= 0.10
     return 0 if ok else 1
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from bot.store import StoreReport
+from bot.store import Store, StoreReport, sqlite_dialect
 from tests.conftest import write_knowledge
 from web.app import create_app
 from web.settings import Settings
@@ -108,10 +109,6 @@ def test_broken_store_never_breaks_a_reply_and_shows_in_health(tmp_path: Path) -
 
 
 def test_recorder_purges_old_records_when_it_starts(tmp_path: Path) -> None:
-    import time
-
-    from bot.store import Store, sqlite_dialect
-
     db = tmp_path / "store.sqlite3"
     Store(sqlite_dialect(db)).record_unanswered(
         "old", ["old"], "no_answer", now=time.time() - 100 * 86_400
