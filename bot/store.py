@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +44,17 @@ class Dialect:
     connect: Callable[[], Connection]
     param: str  # "?" or "%s"
     id_column: str
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A question to keep (it is redacted when written)."""
+
+    question: str
+    terms: tuple[str, ...]
+    reason: Reason
+    passages: tuple[str, ...] = ()
+    created: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -165,15 +176,20 @@ class Store:
 
     def record_reply(self, kind: str, day: date | None = None) -> None:
         """Count one reply of this kind (no text is kept)."""
+        self.record_replies({kind: 1}, day)
+
+    def record_replies(self, counts: Mapping[str, int], day: date | None = None) -> None:
+        """Add reply counts per kind for a day, in one transaction (no text is kept)."""
         day = day or datetime.now(UTC).date()
         with self._transaction() as cur:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO replies (day, kind, count) VALUES (?, ?, 1) "
-                    "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + 1"
-                ),
-                (day.isoformat(), kind),
-            )
+            for kind, n in counts.items():
+                cur.execute(
+                    self._sql(
+                        "INSERT INTO replies (day, kind, count) VALUES (?, ?, ?) "
+                        "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + ?"
+                    ),
+                    (day.isoformat(), kind, n, n),
+                )
 
     def record_unanswered(
         self,
@@ -184,20 +200,27 @@ class Store:
         now: float | None = None,
     ) -> None:
         """Keep a redacted question that got no answer or a "not helpful" vote."""
+        self.record_unanswered_many(
+            [Unanswered(question, tuple(terms), reason, tuple(passages), now or time.time())]
+        )
+
+    def record_unanswered_many(self, items: Sequence[Unanswered]) -> None:
+        """Keep several redacted questions in one transaction."""
         with self._transaction() as cur:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO unanswered (created, reason, question, terms, passages) "
-                    "VALUES (?, ?, ?, ?, ?)"
-                ),
-                (
-                    now or time.time(),
-                    reason,
-                    redact(question)[:500],
-                    " ".join(sorted(set(terms))),
-                    " ".join(passages),
-                ),
-            )
+            for item in items:
+                cur.execute(
+                    self._sql(
+                        "INSERT INTO unanswered (created, reason, question, terms, passages) "
+                        "VALUES (?, ?, ?, ?, ?)"
+                    ),
+                    (
+                        item.created,
+                        item.reason,
+                        redact(item.question)[:500],
+                        " ".join(sorted(set(item.terms))),
+                        " ".join(item.passages),
+                    ),
+                )
 
     def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
         """One vote about the passages of one reply."""

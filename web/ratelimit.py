@@ -61,7 +61,7 @@ class RateLimiter:
         return wait
 
 
-def _limit(request: Request) -> None:
+async def _limit(request: Request) -> None:
     limiter: RateLimiter | None = request.app.state.limiter
     if limiter is None:
         return

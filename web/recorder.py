@@ -1,7 +1,8 @@
 """Records replies, unanswered questions and votes for staff without delaying visitors.
 
-Counts and unanswered questions go through a bounded queue to one writer thread, so a store
-that is slow, locked, full or unreachable never delays a reply: the write fails in the
+Reply counts are kept in memory and unanswered questions go through a bounded queue; one
+writer thread stores both in batches (one transaction every couple of seconds at most), so a
+store that is slow, locked, full or unreachable never delays a reply: the write fails in the
 background, is logged, and health shows it. Votes are written before they are acknowledged.
 Crisis and medical-advice messages are never written.
 """
@@ -12,17 +13,22 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.answer import Answer
 from bot.assistant import Assistant
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, Unanswered
 
 log = logging.getLogger("faqbot.store")
 PURGE_EVERY_S = 3600.0
+WRITE_EVERY_S = 2.0
+BATCH = 500
 _SENSITIVE = ("crisis", "medical_advice")
+_FLUSH = object()  # a queue item that only asks the writer to write what it has now
+_STOP = object()
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,9 @@ class Recorder:
 
     def __init__(self, store: Store | None, capacity: int = 1000) -> None:
         self.store = store
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=capacity)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=capacity)
+        self._counts: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
         self._last_error: tuple[str, datetime] | None = None
         self._dropped = 0
         self._thread: threading.Thread | None = None
@@ -54,61 +62,74 @@ class Recorder:
             self._thread.start()
 
     def stop(self) -> None:
-        """Finish queued writes (for a few seconds at most), then stop the writer."""
+        """Write what is pending (for a few seconds at most), then stop the writer."""
         if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
+            self._queue.put(_STOP)
             self._thread.join(timeout=5)
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far has been written or failed (tests, shutdown)."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(_FLUSH)
+            self._queue.join()
 
     def _failed(self, exc: Exception) -> None:
         self._last_error = (str(exc), datetime.now(UTC))
         log.error("store write failed: %s", exc)
 
     def _run(self) -> None:
-        """Write queued jobs; purge old records at start and every hour, with or without traffic."""
-        assert self.store is not None
+        """Write batches; purge old records at start and every hour, with or without traffic."""
+        store = self.store
+        assert store is not None
         while True:
             if time.time() >= self._next_purge:
                 self._next_purge = time.time() + PURGE_EVERY_S
                 try:
-                    self.store.purge()
+                    store.purge()
                 except Exception as exc:  # the writer must survive any store failure
                     self._failed(exc)
+            items: list[object] = []
             try:
-                job = self._queue.get(timeout=max(1.0, self._next_purge - time.time()))
+                items.append(self._queue.get(timeout=WRITE_EVERY_S))
+                while len(items) < BATCH:
+                    items.append(self._queue.get_nowait())
             except queue.Empty:
-                continue
+                pass
             try:
-                if job is None:
-                    return
-                job()
-                self._last_error = None
-            except Exception as exc:  # the writer must survive any store failure
-                self._failed(exc)
+                self._write([i for i in items if isinstance(i, Unanswered)])
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
+            if any(i is _STOP for i in items):
+                return
 
-    def flush(self) -> None:
-        """Wait until every queued write has been tried (for tests and shutdown)."""
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.join()
-
-    def _submit(self, job: Callable[[], None]) -> None:
-        if self.store is None:
-            return
+    def _write(self, unanswered: list[Unanswered]) -> None:
+        assert self.store is not None
+        with self._counts_lock:
+            counts, self._counts = self._counts, Counter()
+        if not unanswered and not counts:
+            return  # nothing written: the last error, if any, still stands
         try:
-            self._queue.put_nowait(job)
-        except queue.Full:
-            self._dropped += 1
+            if unanswered:
+                self.store.record_unanswered_many(unanswered)
+            if counts:
+                self.store.record_replies(counts)
+            self._last_error = None
+        except Exception as exc:  # the writer must survive any store failure
+            self._failed(exc)
 
     def reply(self, assistant: Assistant, answer: Answer) -> None:
-        """Count the reply; keep the question (redacted) when nothing answered it."""
-        store = self.store
-        if store is None:
+        """Count the reply; keep the question (redacted when written) when nothing answered it."""
+        if self.store is None:
             return
-        self._submit(lambda: store.record_reply(answer.kind))
+        with self._counts_lock:
+            self._counts[answer.kind] += 1
         if answer.kind == "no_answer":
-            terms = assistant.retriever.analyzer.terms(answer.question)
-            self._submit(lambda: store.record_unanswered(answer.question, terms, "no_answer"))
+            terms = tuple(assistant.retriever.analyzer.terms(answer.question))
+            try:
+                self._queue.put_nowait(Unanswered(answer.question, terms, "no_answer"))
+            except queue.Full:
+                self._dropped += 1
 
     def vote(
         self, assistant: Assistant, question: str, passages: Sequence[str], helpful: bool
