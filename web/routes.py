@@ -227,12 +227,14 @@ def _chat(
 
 
 @pages.get("/", response_class=HTMLResponse)
+@pages.get("/embed", response_class=HTMLResponse)
 def chat_page(request: Request, assistant: AssistantDep) -> Response:
-    """The chat."""
-    return _chat(request, assistant, embed=False)
+    """The chat; at /embed, the same chat for an iframe on the clinic's site."""
+    return _chat(request, assistant, embed=request.url.path == "/embed")
 
 
 @pages.post("/", response_class=HTMLResponse)
+@pages.post("/embed", response_class=HTMLResponse)
 def chat_post(
     request: Request,
     assistant: AssistantDep,
@@ -240,24 +242,7 @@ def chat_post(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     """The chat without JavaScript: the form posts here and the reply is rendered."""
-    return _chat(request, assistant, embed=False, question=question)
-
-
-@pages.get("/embed", response_class=HTMLResponse)
-def embed_page(request: Request, assistant: AssistantDep) -> Response:
-    """The chat for an iframe on the clinic's site."""
-    return _chat(request, assistant, embed=True)
-
-
-@pages.post("/embed", response_class=HTMLResponse)
-def embed_post(
-    request: Request,
-    assistant: AssistantDep,
-    _: RateLimit,
-    question: Annotated[str, Form()] = "",
-) -> Response:
-    """The embedded chat without JavaScript."""
-    return _chat(request, assistant, embed=True, question=question)
+    return _chat(request, assistant, embed=request.url.path == "/embed", question=question)
 
 
 @pages.get("/sources/{slug}", response_class=HTMLResponse)
