@@ -123,11 +123,6 @@ class BM25Index:
             for i, name in enumerate(names)
         }
 
-    @property
-    def vocabulary(self) -> frozenset[str]:
-        """Every indexed term."""
-        return frozenset(self._postings)
-
     def df(self, term: str) -> int:
         """How many documents contain `term`."""
         posting = self._postings.get(term)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from nltk.metrics import edit_distance
 
@@ -54,6 +53,7 @@ class Speller:
     def __init__(self, known_words: Iterable[str]) -> None:
         self._known = frozenset(w for w in known_words if w.isalpha())
         self._by_start: dict[str, list[str]] = {}
+        self._cache: dict[str, str | None] = {}
         for word in sorted(self._known):
             if len(word) >= 5:
                 self._by_start.setdefault(word[0], []).append(word)
@@ -65,10 +65,14 @@ class Speller:
         return 0 if len(word) < 5 else 1 if len(word) <= 8 else 2
 
     def correct(self, word: str) -> str | None:
-        """The closest known word within the allowed distance, or None; ties go to the first."""
-        return self._correct(word)
+        """The closest known word within the allowed distance, or None; ties go to the first.
+        Memoized per speller (so an old knowledge version's cache goes with it)."""
+        if word not in self._cache:
+            if len(self._cache) >= 20_000:
+                self._cache.clear()
+            self._cache[word] = self._correct(word)
+        return self._cache[word]
 
-    @lru_cache(maxsize=20_000)  # noqa: B019  # one speller per knowledge version, freed with it
     def _correct(self, word: str) -> str | None:
         limit = self.max_distance(word)
         if word in self._known or limit == 0 or not word.isalpha():
@@ -134,14 +138,13 @@ class Retriever:
 
     def analyze_question(self, question: str) -> tuple[list[str], list[tuple[str, str]]]:
         """Question terms after typo correction, and the corrections made."""
-        vocabulary = self.index.vocabulary
         synonym_words = self.analyzer.synonym_words
         fixed: list[str] = []
         corrections: list[tuple[str, str]] = []
         for word in words(question):
             if (
                 is_content(word)
-                and stem(word) not in vocabulary
+                and not self.index.df(stem(word))
                 and stem(word) not in synonym_words
             ):
                 better = self.speller.correct(word)

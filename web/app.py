@@ -164,7 +164,9 @@ def _validation_message(exc: RequestValidationError) -> str:
             return 'The request body is not valid JSON. Send {"question": "..."}.'
         if kind == "missing":
             return 'Send JSON like {"question": "How does ketamine work?"}.'
-        if kind == "string_too_short" or "blank" in str(error.get("msg", "")):
+        if kind in ("string_too_short", "string_pattern_mismatch") or "blank" in str(
+            error.get("msg", "")
+        ):
             return "The question is empty. Please type a question."
         if kind == "string_too_long":
             return "The question is longer than 500 characters. Please shorten it."
