@@ -16,8 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 
 from bot.assistant import Assistant
-from bot.knowledge import load_knowledge
-from bot.store import open_store
+from bot.knowledge import Knowledge, load_knowledge
 from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.ratelimit import RateLimited, RateLimiter
@@ -36,6 +35,11 @@ class StartupError(Exception):
 
 def load_assistant(settings: Settings) -> Assistant:
     """Load and index the knowledge, or raise StartupError listing every problem."""
+    return Assistant(check_knowledge(settings))
+
+
+def check_knowledge(settings: Settings) -> Knowledge:
+    """Load and validate the knowledge, or raise StartupError listing every problem."""
     knowledge = load_knowledge(settings.knowledge_dir)
     if knowledge.errors:
         lines = "\n".join(str(p) for p in knowledge.errors)
@@ -44,15 +48,14 @@ def load_assistant(settings: Settings) -> Assistant:
             f"{lines}\nFix them (`faqbot check --knowledge {settings.knowledge_dir}` lists them) "
             "or set FAQBOT_KNOWLEDGE_DIR to the right folder."
         )
-    return Assistant(knowledge)
+    return knowledge
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
     holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    recorder = Recorder(open_store(url, settings.db, settings.retention_days))
+    recorder = Recorder(settings.open_store())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

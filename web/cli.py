@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import cli
-from bot.store import StoreError, open_store, parse_period, render_report
+from bot.store import StoreError, parse_period, render_report
 from web.settings import Settings
 
 
@@ -44,8 +44,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         print(f"faqbot report: {exc}", file=sys.stderr)
         return 2
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = open_store(url, settings.db, settings.retention_days)
+    store = settings.open_store()
     try:
         store.purge()
         report = store.report(period)

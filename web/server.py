@@ -12,7 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from web.app import StartupError, load_assistant
+from web.app import StartupError, check_knowledge
 from web.settings import Settings
 
 
@@ -38,7 +38,7 @@ def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
         os.environ["FAQBOT_KNOWLEDGE_DIR"] = knowledge  # workers read settings from the env
     try:
         settings = Settings()
-        load_assistant(settings)  # fail here, with every problem listed, not in each worker
+        check_knowledge(settings)  # fail here, with every problem listed, not in each worker
     except ValidationError as exc:
         for error in exc.errors():
             name = "FAQBOT_" + "_".join(str(part) for part in error["loc"]).upper()

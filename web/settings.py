@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.store import Store, open_store
+
 _SOURCE = re.compile(r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+)$")
 
 
@@ -80,3 +82,8 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters (use a long random string)")
         return value
+
+    def open_store(self) -> Store:
+        """The store these settings name: PostgreSQL when a URL is set, else the SQLite file."""
+        url = self.database_url.get_secret_value() if self.database_url else None
+        return open_store(url, self.db, self.retention_days)
