@@ -163,6 +163,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     """One plain sentence for the first problem in a request."""
     for error in exc.errors():
         kind = error.get("type", "")
+        if kind == "content_type":
+            return "Send the question as JSON (Content-Type: application/json)."
         if kind == "json_invalid":
             return 'The request body is not valid JSON. Send {"question": "..."}.'
         if kind == "missing":
