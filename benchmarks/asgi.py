@@ -20,19 +20,10 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from load import QUESTIONS  # benchmarks/ is the script's folder
+
 from web.app import create_app
 from web.settings import Settings
-
-QUESTIONS = [
-    "How does ketamine work?",
-    "What is BDNF?",
-    "Can ketamine help with PTSD?",
-    "what are the side effects of ketamine",
-    "ketamin for depresion",
-    "hello",
-    "Does ketamine affect serotonin?",
-    "what is bipolar disorder",
-]
 
 
 async def call(app: Any, method: str, path: str, body: bytes = b"") -> int:

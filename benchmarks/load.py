@@ -26,6 +26,17 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 FAQBOT = Path(sys.executable).parent / "faqbot"
+# Varied questions for the Python load scripts (ask.lua has its own list, in Lua).
+QUESTIONS = [
+    "How does ketamine work?",
+    "What is BDNF?",
+    "Can ketamine help with PTSD?",
+    "what are the side effects of ketamine",
+    "ketamin for depresion",
+    "hello",
+    "Does ketamine affect serotonin?",
+    "what is bipolar disorder",
+]
 # One address sends everything here: keep the rate limiter running (its cost is measured) with
 # limits the load cannot reach, and keep the store in a scratch file.
 LOAD_ENV = {

@@ -23,18 +23,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from load import FAQBOT, LOAD_ENV, free_port, wait_ready  # benchmarks/ is the script's folder
+from load import (  # benchmarks/ is the script's folder
+    FAQBOT,
+    LOAD_ENV,
+    QUESTIONS,
+    free_port,
+    wait_ready,
+)
 
-QUESTIONS = [
-    "How does ketamine work?",
-    "What is BDNF?",
-    "Can ketamine help with PTSD?",
-    "what are the side effects of ketamine",
-    "ketamin for depresion",
-    "hello",
-    "Does ketamine affect serotonin?",
-    "what is bipolar disorder",
-]
 WORKERS = 4
 
 

@@ -76,10 +76,7 @@ def _page(request: Request, status: int = 200, message: str = "") -> Response:
 @admin.get("")
 def admin_page(request: Request) -> Response:
     """The report and knowledge status, or the sign-in form (401) when not signed in."""
-    token = _token(request)
-    if not _signed_in(request, token):
-        return _page(request, 401)
-    return _page(request)
+    return _page(request) if _signed_in(request, _token(request)) else _page(request, 401)
 
 
 @admin.post("/login")
@@ -113,8 +110,7 @@ def logout(request: Request) -> Response:
 @admin.post("/reload")
 def reload_now(request: Request) -> Response:
     """Validate and load the knowledge folder now."""
-    token = _token(request)
-    if not _signed_in(request, token):
+    if not _signed_in(request, _token(request)):
         return _page(request, 401)
     holder: KnowledgeHolder = request.app.state.holder
     loaded = holder.reload()
