@@ -66,7 +66,6 @@ class Passage:
     section: str
     text: str
     questions: tuple[str, ...] = ()
-    position: int = 0
     line: int = 0
 
 
@@ -350,7 +349,6 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
                 section=section,
                 text=text,
                 questions=tuple(questions),
-                position=len(passages),
                 line=pending_id[0] if pending_id else first_line,
             )
         )
