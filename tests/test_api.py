@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from web.routes import AskEndpoint
 
 
 def test_ask_returns_the_answer_json_form(client: TestClient) -> None:
@@ -94,9 +100,30 @@ def test_unknown_api_path_and_wrong_method_use_the_error_shape(client: TestClien
 
 def test_openapi_schema_describes_ask_and_health(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    assert {"/api/ask", "/api/health"} <= set(schema["paths"])
+    assert list(schema["paths"])[0] == "/api/ask" and "/api/health" in schema["paths"]
     ask = schema["paths"]["/api/ask"]["post"]
-    assert {"200", "413", "422"} <= set(ask["responses"])
+    assert set(ask["responses"]) == {"200", "413", "422", "429"}
+    answer = ask["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer == "#/components/schemas/Answer"
+    assert {"Answer", "QuotedPassage", "Contact", "ErrorResponse"} <= set(
+        schema["components"]["schemas"]
+    )
+    assert client.get("/openapi.json").json() == schema  # documenting ask again changes nothing
+
+
+def test_ask_sends_nothing_when_the_visitor_left_before_the_body(app: FastAPI) -> None:
+    (endpoint,) = [r.app for r in app.routes if isinstance(getattr(r, "app", None), AskEndpoint)]
+    sent: list[Any] = []
+    scope = {"type": "http", "headers": [(b"content-type", b"application/json")], "client": None}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(endpoint(scope, receive, send))
+    assert sent == []
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from web.server import NoDelayH11Protocol
+from web.server import NoDelayHttpToolsProtocol
 
 
 class _Transport:
@@ -18,10 +18,11 @@ class _Transport:
 
 def test_connection_made_sets_tcp_nodelay(monkeypatch: Any) -> None:
     monkeypatch.setattr(
-        "uvicorn.protocols.http.h11_impl.H11Protocol.connection_made", lambda self, transport: None
+        "uvicorn.protocols.http.httptools_impl.HttpToolsProtocol.connection_made",
+        lambda self, transport: None,
     )
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # proto 0, as uvicorn binds
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-        protocol = NoDelayH11Protocol.__new__(NoDelayH11Protocol)
+        protocol = NoDelayHttpToolsProtocol.__new__(NoDelayHttpToolsProtocol)
         protocol.connection_made(_Transport(sock))  # type: ignore[arg-type]
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

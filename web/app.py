@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from bot.assistant import Assistant
 from bot.knowledge import Knowledge, load_knowledge
@@ -21,7 +22,7 @@ from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.ratelimit import RateLimited, RateLimiter
 from web.recorder import Recorder
-from web.routes import api, pages
+from web.routes import AskEndpoint, api, document_ask, pages
 from web.settings import Settings
 from web.state import KnowledgeHolder, Watcher
 
@@ -81,11 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
     app.state.recorder = recorder
-    app.state.limiter = (
+    limiter = (
         RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         if settings.rate_limit_per_minute
         else None
     )
+    app.state.limiter = limiter
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
     templates.env.filters["tel"] = lambda phone: "".join(
@@ -93,6 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.router.routes.append(
+        Route("/api/ask", AskEndpoint(holder, recorder, limiter), methods=["POST"])
+    )
+    app.openapi = lambda: document_ask(FastAPI.openapi(app))  # type: ignore[method-assign]
     app.include_router(api)
     app.include_router(admin)
     app.include_router(pages)

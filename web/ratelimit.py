@@ -61,14 +61,17 @@ class RateLimiter:
         return wait
 
 
-async def _limit(request: Request) -> None:
-    limiter: RateLimiter | None = request.app.state.limiter
-    if limiter is None:
-        return
-    address = request.client.host if request.client else "unknown"
+def enforce(limiter: RateLimiter, address: str) -> None:
+    """Count a request from `address`, or raise RateLimited when it must wait."""
     wait = limiter.wait(address)
     if wait:
         raise RateLimited(wait)
+
+
+async def _limit(request: Request) -> None:
+    limiter: RateLimiter | None = request.app.state.limiter
+    if limiter is not None:
+        enforce(limiter, request.client.host if request.client else "unknown")
 
 
 RateLimit = Annotated[None, Depends(_limit)]

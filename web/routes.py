@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+from starlette.types import Receive, Scope, Send
 
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.store import StoreError
-from web.ratelimit import RateLimit
+from web.ratelimit import RateLimit, RateLimiter, enforce
+from web.recorder import Recorder
 from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
 pages = APIRouter(include_in_schema=False)
 MAX_PASSAGES_VOTED = 5
+REF = "#/components/schemas/{model}"
 PassageId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -88,42 +99,110 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@api.post(
-    "/ask",
-    response_model=None,
-    summary="Answer one question",
-    responses={200: {"model": Answer, "description": "The answer's JSON form"}, **ERRORS},
-    openapi_extra={
+class AskEndpoint:
+    """`POST /api/ask` as a plain ASGI app.
+
+    This is the busiest route, and FastAPI's per-request machinery (request objects, dependency
+    resolution, body and response handling) cost more than the whole bot here (in-process,
+    benchmarks/asgi.py). So the route is a Starlette `Route` over this object. It behaves as the
+    other routes do: the rate limit first, then the body checked by the `AskRequest` model
+    straight from its bytes; problems raise the same exceptions, which the app's handlers turn
+    into the one JSON error shape; the middleware around every route adds the security headers
+    and enforces the body limit. `document_ask` puts it in the OpenAPI schema.
+    """
+
+    def __init__(
+        self, holder: KnowledgeHolder, recorder: Recorder, limiter: RateLimiter | None
+    ) -> None:
+        self.holder = holder
+        self.recorder = recorder
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.limiter is not None:
+            client = scope.get("client")
+            enforce(self.limiter, client[0] if client else "unknown")
+        if not _is_json(scope):
+            raise RequestValidationError([{"type": "content_type", "loc": ("body",), "msg": ""}])
+        body = await _read_body(receive)
+        if body is None:
+            return  # the visitor left before sending the question: nobody to answer
+        try:
+            question = AskRequest.model_validate_json(body).question
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
+        assistant = self.holder.assistant
+        answer = assistant.ask(question)
+        self.recorder.reply(assistant, answer)
+        reply = orjson.dumps(answer.to_dict())
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(reply)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": reply})
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            kind = value.decode("latin-1").partition(";")[0].strip().lower()
+            return kind == "application/json" or kind.endswith("+json")
+    return False
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when the client disconnected first."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def document_ask(schema: dict[str, Any]) -> dict[str, Any]:
+    """The app's OpenAPI schema with `POST /api/ask` first (FastAPI documents only the routes
+    it serves itself). Idempotent: the app calls it on every schema request."""
+    models = schema.setdefault("components", {}).setdefault("schemas", {})
+
+    def ref(name: str, model: Any) -> dict[str, str]:
+        found = TypeAdapter(model).json_schema(ref_template=REF, mode="serialization")
+        models.update(found.pop("$defs", {}))
+        models[name] = found
+        return {"$ref": REF.format(model=name)}
+
+    def response(status: int, model: dict[str, str], description: str = "") -> dict[str, Any]:
+        return {
+            "description": description or HTTPStatus(status).phrase,
+            "content": {"application/json": {"schema": model}},
+        }
+
+    answer, error = ref("Answer", Answer), ref("ErrorResponse", ErrorResponse)
+    operation = {
+        "tags": ["api"],
+        "summary": "Answer one question",
+        "description": "Safety rules first, then retrieval; returns the answer's JSON form.",
+        "operationId": "ask_api_ask_post",
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": AskRequest.model_json_schema()}},
-        }
-    },
-)
-async def ask(request: Request, assistant: AssistantDep, _: RateLimit) -> Response:
-    """Safety rules first, then retrieval; returns the answer's JSON form."""
-    body = await _ask_body(request)
-    answer = assistant.ask(body.question)
-    request.app.state.recorder.reply(assistant, answer)
-    return Response(
-        json.dumps(answer.to_dict(), ensure_ascii=False, separators=(",", ":")),
-        media_type="application/json",
-    )
-
-
-async def _ask_body(request: Request) -> AskRequest:
-    """The request body, validated by pydantic-core straight from the bytes.
-
-    This is the busiest route: FastAPI's general body handling costs more than the whole bot
-    here (in-process, benchmarks/asgi.py), so the one small JSON body is read directly. The
-    schema is the same model's (`openapi_extra` above) and errors raise the same 422s."""
-    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if kind != "application/json" and not kind.endswith("+json"):
-        raise RequestValidationError([{"type": "content_type", "loc": ("body",), "msg": ""}])
-    try:
-        return AskRequest.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
+        },
+        "responses": {
+            "200": response(200, answer, "The answer's JSON form"),
+            **{str(status): response(status, error) for status in (413, 422, 429)},
+        },
+    }
+    others = {path: item for path, item in schema["paths"].items() if path != "/api/ask"}
+    schema["paths"] = {"/api/ask": {"post": operation}, **others}
+    return schema
 
 
 @api.get("/health", response_model=Health, summary="Service and knowledge status")
