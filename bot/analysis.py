@@ -268,6 +268,12 @@ _INVISIBLE = re.compile(
 
 def normalize(text: str) -> str:
     """Unicode-normalize (NFKC), fold case, unify apostrophes and drop invisible characters."""
+    if text.isascii():  # the same result without the Unicode steps, which change no ASCII text
+        return _INVISIBLE.sub(" ", text.translate(_APOSTROPHES).lower())
+    return _normalize_unicode(text)
+
+
+def _normalize_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     text = _INVISIBLE.sub(" ", text)
     # Drop combining accents so that "café" and "cafe" meet.
@@ -276,20 +282,17 @@ def normalize(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The normalized surface words of a text, possessive `'s` and contractions folded in."""
-    if len(text) <= 500:  # questions and phrases repeat: memoized
-        return list(_words_cached(text))
-    return _words(text)
+    """The normalized surface words of a text, possessive `'s` and contractions folded in.
+
+    Not memoized: visitors' messages are health information and are not kept, not even in a
+    cache. Analyse a message once and pass its words on (`Assistant.ask` does)."""
+    return split_words(normalize(text))
 
 
-@lru_cache(maxsize=20_000)
-def _words_cached(text: str) -> tuple[str, ...]:
-    return tuple(_words(text))
-
-
-def _words(text: str) -> list[str]:
+def split_words(normalized: str) -> list[str]:
+    """`words` of a text that `normalize` has already been applied to."""
     out = []
-    for token in _TOKENIZER.tokenize(normalize(text)):
+    for token in _TOKENIZER.tokenize(normalized):
         base, _, tail = token.partition("'")
         if tail in ("s", ""):
             out.append(base)
@@ -325,7 +328,6 @@ class Analyzer:
                 if key and canonical:
                     self._phrases[key] = canonical
                     self._longest = max(self._longest, len(key))
-        self._cache: dict[str, tuple[str, ...]] = {}
         self._synonym_words = frozenset(t for key in self._phrases for t in key)
 
     @staticmethod
@@ -357,13 +359,8 @@ class Analyzer:
         return out
 
     def terms(self, text: str) -> list[str]:
-        """Index terms of a text (memoized for repeated texts)."""
-        cached = self._cache.get(text)
-        if cached is None:
-            cached = tuple(self.terms_from_words(words(text)))
-            if len(text) <= 500 and len(self._cache) < 50_000:  # questions, not documents
-                self._cache[text] = cached
-        return list(cached)
+        """Index terms of a text."""
+        return self.terms_from_words(words(text))
 
 
 def stemmed_words(text: str) -> list[str]:

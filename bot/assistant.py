@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.analysis import words
 from bot.answer import (
     CRISIS_MESSAGE,
     CRISIS_RESOURCES,
@@ -79,7 +78,8 @@ class Assistant:
     def ask(self, question: str) -> Answer:
         """Answer one message. Never raises for any text; over-long text is cut to the limit."""
         question = question[:MAX_QUESTION_CHARS]
-        kind = self.route(question)
+        prepared = Message.of(question, self.knowledge.crisis_phrases)
+        kind: Kind | None = route(prepared)  # type: ignore[assignment]  # rule names are Kinds
         if kind == "crisis":
             return Answer(
                 kind="crisis",
@@ -93,9 +93,9 @@ class Assistant:
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())
         if kind == "smalltalk":
             return self._reply(
-                "smalltalk", question, self._smalltalk_message(question), self.starters
+                "smalltalk", question, self._smalltalk_message(prepared.words), self.starters
             )
-        result = self.retriever.search(question)
+        result = self.retriever.search(question, said=prepared.words)
         if not result.answered:
             message = NO_ANSWER_MESSAGE
             if result.uncovered is not None:
@@ -122,8 +122,8 @@ class Assistant:
             suggestions=suggestions[:MAX_SUGGESTIONS],
         )
 
-    def _smalltalk_message(self, question: str) -> str:
-        said = set(words(question))
+    def _smalltalk_message(self, message_words: tuple[str, ...]) -> str:
+        said = set(message_words)
         if said & {"bye", "goodbye", "byebye", "cya", "farewell"}:
             return GOODBYE_MESSAGE
         if said & {"thanks", "thank", "thx", "ty", "tysm", "cheers", "appreciate", "helpful"}:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
 IdfKind = Literal["okapi", "smoothed"]
+SMALL_CORPUS = 512  # documents; see BM25Index.top
 
 
 class SmoothedBM25(BM25Okapi):  # type: ignore[misc]  # rank-bm25 ships no types
@@ -90,6 +91,7 @@ class BM25Index:
         k1: float = 1.5,
         b: float = 0.75,
         idf: IdfKind = "smoothed",
+        small: int = SMALL_CORPUS,
     ) -> None:
         if not corpus:
             raise ValueError("cannot index an empty corpus")
@@ -122,6 +124,13 @@ class BM25Index:
             name: (docs_of[bounds[i] : bounds[i + 1]], weights[bounds[i] : bounds[i + 1]])
             for i, name in enumerate(names)
         }
+        # Up to `small` documents, plain Python lists beat numpy's per-call overhead in `top`.
+        self._lists: dict[str, list[tuple[int, float]]] | None = None
+        if self.size <= small:
+            self._lists = {
+                name: list(zip(docs.tolist(), weights.tolist(), strict=True))
+                for name, (docs, weights) in self._postings.items()
+            }
 
     def df(self, term: str) -> int:
         """How many documents contain `term`."""
@@ -148,16 +157,28 @@ class BM25Index:
 
     def top(self, query: Sequence[str], k: int = 10) -> list[Scored]:
         """The k best documents with a positive score, best first (ties: lower index first)."""
+        if self._lists is not None:
+            return self._top_small(query, k)
         scores, touched = self._accumulate(query)
         if not touched or k <= 0:
             return []
         candidates = np.flatnonzero(scores > 0)
         values = scores[candidates]
-        if len(candidates) > k:
-            part = np.argpartition(-values, k - 1)[:k]
-            candidates, values = candidates[part], values[part]
-        order = np.lexsort((candidates, -values))
+        if len(candidates) > k:  # keep every score that ties the k-th, then order and cut
+            keep = values >= -np.partition(-values, k - 1)[k - 1]
+            candidates, values = candidates[keep], values[keep]
+        order = np.lexsort((candidates, -values))[:k]
         return [
             Scored(doc, score)
             for doc, score in zip(candidates[order].tolist(), values[order].tolist(), strict=True)
         ]
+
+    def _top_small(self, query: Sequence[str], k: int) -> list[Scored]:
+        """`top` in plain Python: the same additions in the same order, so the same floats."""
+        assert self._lists is not None
+        totals: dict[int, float] = {}
+        for term, count in Counter(query).items():
+            for doc, weight in self._lists.get(term, ()):
+                totals[doc] = totals.get(doc, 0.0) + (weight if count == 1 else count * weight)
+        ranked = sorted((-score, doc) for doc, score in totals.items() if score > 0)
+        return [Scored(doc, -negative) for negative, doc in ranked[: max(k, 0)]]

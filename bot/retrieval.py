@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from nltk.metrics import edit_distance
@@ -136,12 +136,15 @@ class Retriever:
             terms += self.analyzer.terms(question) * QUESTION_WEIGHT
         return terms
 
-    def analyze_question(self, question: str) -> tuple[list[str], list[tuple[str, str]]]:
-        """Question terms after typo correction, and the corrections made."""
+    def analyze_question(
+        self, question: str, said: Sequence[str] | None = None
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """Question terms after typo correction, and the corrections made. `said`: the
+        question's `words`, when the caller has them already."""
         synonym_words = self.analyzer.synonym_words
         fixed: list[str] = []
         corrections: list[tuple[str, str]] = []
-        for word in words(question):
+        for word in words(question) if said is None else said:
             if (
                 is_content(word)
                 and not self.index.df(stem(word))
@@ -162,9 +165,11 @@ class Retriever:
         matched = sum(self._weight(t) for t in terms if t in self._doc_terms[doc])
         return matched / total if total else 0.0
 
-    def matching_topic(self, question: str) -> tuple[UncoveredTopic, str] | None:
+    def matching_topic(
+        self, question: str, said: Sequence[str] | None = None
+    ) -> tuple[UncoveredTopic, str] | None:
         """The first uncovered topic whose phrase occurs in the question, with that phrase."""
-        stems = stemmed_words(question)
+        stems = stemmed_words(question) if said is None else [stem(w) for w in said]
         found: tuple[int, UncoveredTopic, str] | None = None
         for i, stem_ in enumerate(stems):
             for order, topic, phrase, phrase_stems in self._topic_phrases.get(stem_, ()):
@@ -174,9 +179,13 @@ class Retriever:
                     found = (order, topic, phrase)
         return None if found is None else (found[1], found[2])
 
-    def search(self, question: str, k: int = MAX_PASSAGES) -> SearchResult:
-        """Rank passages for a question; see `SearchResult.answered` for the verdict."""
-        terms, corrections = self.analyze_question(question)
+    def search(
+        self, question: str, k: int = MAX_PASSAGES, said: Sequence[str] | None = None
+    ) -> SearchResult:
+        """Rank passages for a question; see `SearchResult.answered` for the verdict. `said`:
+        the question's `words`, when the caller has them already."""
+        said = words(question) if said is None else said
+        terms, corrections = self.analyze_question(question, said)
         if not self.passages or not terms:
             return SearchResult(question, tuple(terms), (), 0.0, tuple(corrections))
         distinct = set(terms)
@@ -197,7 +206,7 @@ class Retriever:
         )
         confidence = shown[0].coverage if shown else 0.0
         uncovered = None
-        found = self.matching_topic(question)
+        found = self.matching_topic(question, said)
         if found is not None and not self._covers_topic(
             found[1], distinct, top[0].doc if top else -1
         ):

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from nltk.metrics import edit_distance
 
-from bot.analysis import normalize, words
+from bot.analysis import normalize, split_words, words
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,13 @@ class Message:
     @classmethod
     def of(cls, raw: str, crisis_phrases: Iterable[str] = ()) -> Message:
         """Prepare a message; `crisis_phrases` are matched as whole words, case-insensitively."""
-        text = " ".join(normalize(raw).split())
-        phrases = prepare_phrases(tuple(crisis_phrases))
-        return cls(raw=raw, text=text, words=tuple(words(raw)), crisis_phrases=phrases)
+        normalized = normalize(raw)
+        return cls(
+            raw=raw,
+            text=" ".join(normalized.split()),
+            words=tuple(split_words(normalized)),
+            crisis_phrases=prepare_phrases(tuple(crisis_phrases)),
+        )
 
     @property
     def joined(self) -> str:
@@ -97,17 +101,20 @@ _CRISIS = _any(
         r"\bwrite (?:a|my) will\b",
         r"\b(?:want|wants|wish) (?:someone|somebody|something) (?:would|to) kill (?:me|him|her)",
         r"\bkill me\b.*\b(?:please|want|wish)",
-    r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|a bunch|a lot|the rest|handfuls?) (?:of )?(?:my |the )?(?:pills|meds|medications?|tablets)",
-    r"\b(?:nobody|no one|noone) (?:would|will|is going to) (?:miss|care about|notice) me",
-    r"\b(?:nobody|no one|noone) (?:would|will) (?:care|notice) if i",
-    r"\blife (?:is|feels|seems) (?:so )?(?:pointless|meaningless|hopeless|not worth it)",
-    r"\b(?:would|will|could|enough to|going to) kill (?:me|myself|a person|someone|somebody)\b",
-    r"\b(?:easiest|best|quickest|fastest|painless|least painful|surest|simplest|quiet) ways? (?:to|of) (?:die|dying|go|end it|end my life|kill)",
-    r"\bpainless (?:way|death|suicide)", r"\bfeel(?:s|ing)? like dying\b",
-    r"\bdone with (?:everything|it all)\b", r"\bbetter off (?:gone|not here|not alive)",
-    r"\b(?:stop|cease) existing\b", r"\bnot (?:exist|be alive) anymore",
-    r"\b(?:gun|firearm|pistol|rifle)\b.{0,60}\b(?:himself|herself|myself|themselves|my head|his head|her head)\b",
-    r"\busing it on (?:himself|herself|myself|themselves)\b",
+        r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|a bunch|a lot|the rest|handfuls?) (?:of )?(?:my |the )?(?:pills|meds|medications?|tablets)",
+        r"\b(?:nobody|no one|noone) (?:would|will|is going to) (?:miss|care about|notice) me",
+        r"\b(?:nobody|no one|noone) (?:would|will) (?:care|notice) if i",
+        r"\blife (?:is|feels|seems) (?:so )?(?:pointless|meaningless|hopeless|not worth it)",
+        r"\b(?:would|will|could|enough to|going to) kill (?:me|myself|a person|someone|somebody)\b",
+        r"\b(?:easiest|best|quickest|fastest|painless|least painful|surest|simplest|quiet) ways? (?:to|of) (?:die|dying|go|end it|end my life|kill)",
+        r"\bpainless (?:way|death|suicide)",
+        r"\bfeel(?:s|ing)? like dying\b",
+        r"\bdone with (?:everything|it all)\b",
+        r"\bbetter off (?:gone|not here|not alive)",
+        r"\b(?:stop|cease) existing\b",
+        r"\bnot (?:exist|be alive) anymore",
+        r"\b(?:gun|firearm|pistol|rifle)\b.{0,60}\b(?:himself|herself|myself|themselves|my head|his head|her head)\b",
+        r"\busing it on (?:himself|herself|myself|themselves)\b",
         r"\bwant(?:s)? to (?:kill|hurt) (?:myself|himself|herself)",
     ]
 )
@@ -130,8 +137,21 @@ def _near_crisis_word(word: str) -> bool:
 
 
 # Look-alike characters folded before the crisis patterns run ("k!ll", "su1cide", "$uicide").
-_LOOKALIKES = str.maketrans({"1": "i", "!": "i", "|": "i", "3": "e", "0": "o", "$": "s",
-                             "5": "s", "@": "a", "4": "a", "7": "t", "*": "i"})
+_LOOKALIKES = str.maketrans(
+    {
+        "1": "i",
+        "!": "i",
+        "|": "i",
+        "3": "e",
+        "0": "o",
+        "$": "s",
+        "5": "s",
+        "@": "a",
+        "4": "a",
+        "7": "t",
+        "*": "i",
+    }
+)
 
 
 def is_crisis(message: Message) -> bool:
@@ -199,12 +219,12 @@ _MEDICAL_ADVICE = _any(
         r"\b(?:diagnose|diagnosis for) me\b",
         r"\bwhat is wrong with me\b",
         r"\bdo you think i (?:have|am|need)\b",
-    rf"\b(?:safe|ok|okay|fine|dangerous|risky|interact|interacts|mix|combine)\b.*\b(?:with|while on|while taking|on|and) (?:my )?(?:\w+ )?(?:{_MEDICATIONS})\b",
-    r"\b(?:drink|drinking|alcohol|smoke|smoking|weed|cannabis|drive|driving)\b.{0,40}\b(?:after|before|during|with) (?:an |my |the |a )?(?:infusion|treatment|ketamine|session)",
-    r"\bmy (?:weight|age|height|body weight|bmi)\b",
-    r"\b(?:could|might|can|is|does) (?:my|this) \w+ (?:be|mean)\b",
-    r"\b(?:im|i am) (?:\d{1,2}|a minor|underage|a teen|a teenager)\b",
-    r"\b(?:i have|ive got|i was diagnosed with|i suffer from|diagnosed with|i have a history of) (?:\w+ ){0,3}(?:depression|anxiety|ptsd|bipolar|disorder|blood pressure|heart|seizures?|epilepsy|schizophrenia|psychosis|glaucoma|diabetes|asthma|liver|kidney|cancer|addiction|substance)\b.*\b(?:can|should|could|may) i\b",
+        rf"\b(?:safe|ok|okay|fine|dangerous|risky|interact|interacts|mix|combine)\b.*\b(?:with|while on|while taking|on|and) (?:my )?(?:\w+ )?(?:{_MEDICATIONS})\b",
+        r"\b(?:drink|drinking|alcohol|smoke|smoking|weed|cannabis|drive|driving)\b.{0,40}\b(?:after|before|during|with) (?:an |my |the |a )?(?:infusion|treatment|ketamine|session)",
+        r"\bmy (?:weight|age|height|body weight|bmi)\b",
+        r"\b(?:could|might|can|is|does) (?:my|this) \w+ (?:be|mean)\b",
+        r"\b(?:im|i am) (?:\d{1,2}|a minor|underage|a teen|a teenager)\b",
+        r"\b(?:i have|ive got|i was diagnosed with|i suffer from|diagnosed with|i have a history of) (?:\w+ ){0,3}(?:depression|anxiety|ptsd|bipolar|disorder|blood pressure|heart|seizures?|epilepsy|schizophrenia|psychosis|glaucoma|diabetes|asthma|liver|kidney|cancer|addiction|substance)\b.*\b(?:can|should|could|may) i\b",
     ]
 )
 
@@ -318,9 +338,10 @@ _ABOUT_BOT = _any(
         r"\bwhat (?:can|do) (?:you|u) (?:do|know|help)",
         r"\bhow (?:can|do) (?:you|u) (?:help|work)\b",
         r"\bwhat(?:s| is)? your name\b",
-    r"^what is this(?: place| website| site| app| chat)?$", r"^how (?:are|r) (?:you|u)(?: doing| today)?$",
-    r"\bis this (?:a |an )?(?:bot|robot|chatbot|ai|human|real person|person|automated|live chat)",
-    r"\b(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |actual |live )?(?:person|human|someone|somebody|nurse|doctor|staff member)",
+        r"^what is this(?: place| website| site| app| chat)?$",
+        r"^how (?:are|r) (?:you|u)(?: doing| today)?$",
+        r"\bis this (?:a |an )?(?:bot|robot|chatbot|ai|human|real person|person|automated|live chat)",
+        r"\b(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |actual |live )?(?:person|human|someone|somebody|nurse|doctor|staff member)",
         r"\bwho (?:made|built|created) (?:you|this)",
     ]
 )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.analysis import Analyzer, contains_sequence, normalize, stemmed_words, words
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.analysis import (
+    Analyzer,
+    _normalize_unicode,
+    contains_sequence,
+    normalize,
+    stemmed_words,
+    words,
+)
 
 
 def test_normalize_folds_case_accents_apostrophes_and_invisible_characters() -> None:
@@ -60,3 +70,8 @@ def test_phrase_matching_keeps_stopwords() -> None:
 def test_empty_and_symbol_only_text_give_no_terms() -> None:
     assert Analyzer().terms("") == []
     assert Analyzer().terms("?!? ... 🙂") == []
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_normalize_of_ascii_text_equals_the_full_unicode_path(text: str) -> None:
+    assert normalize(text) == _normalize_unicode(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,6 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now lives as long as the process: move it out of the cyclic
+        # garbage collector's way, so a full collection scans only newer objects (it took
+        # ~40 ms over the loaded app and would stall every reply waiting behind it).
+        gc.collect()
+        gc.freeze()
         watcher = Watcher(holder, settings.reload_interval) if settings.reload_interval else None
         if watcher is not None:
             watcher.start()
