@@ -68,8 +68,8 @@ async def measure(requests: int, rounds: int) -> dict[str, float]:
     scratch = tempfile.mkdtemp(prefix="faqbot-asgi-")
     app = create_app(
         Settings(
-            rate_limit_per_minute=100_000,
-            rate_limit_burst=10_000,
+            rate_limit_per_minute=100_000_000,
+            rate_limit_burst=1_000_000,
             db=f"{scratch}/store.sqlite3",
             reload_interval=0,
         )
@@ -89,7 +89,9 @@ async def measure(requests: int, rounds: int) -> dict[str, float]:
             for _ in range(rounds):
                 start = time.perf_counter()
                 for i in range(requests):
-                    await endpoint(i)
+                    status = await endpoint(i)
+                    if status != 200:
+                        raise SystemExit(f"{name}: status {status}; the figures would be wrong")
                 best = min(best, (time.perf_counter() - start) / requests * 1e6)
             result[name] = best
     result["ratio"] = result["health_us"] / result["ask_us"]

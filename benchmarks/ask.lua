@@ -7,10 +7,16 @@ local questions = {
   "What is a ketamine infusion?", "hello", "what is neuroplasticity",
   "How do I schedule a consultation?", "what does glutamate do", "can ketamine help anxiety",
 }
+-- Built once per thread, so the load generator spends its time sending, not formatting.
+local requests = {}
+init = function(args)
+  for i, q in ipairs(questions) do
+    requests[i] = wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"},
+                             '{"question": "' .. q .. '"}')
+  end
+end
 local n = 0
 request = function()
   n = n + 1
-  local q = questions[(n % #questions) + 1]
-  return wrk.format("POST", "/api/ask", {["Content-Type"] = "application/json"},
-                    '{"question": "' .. q .. '"}')
+  return requests[(n % #requests) + 1]
 end
