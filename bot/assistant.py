@@ -48,6 +48,10 @@ class Assistant:
             booking_url=clinic.booking_url,
         )
         self.starters = self._starter_questions()
+        self._sources = {  # per article: its citation and review date, built once
+            a.slug: (Source(a.title, a.publisher, a.url), a.reviewed_on.isoformat())
+            for a in knowledge.articles
+        }
 
     @classmethod
     def from_folder(cls, folder: Path | str) -> Assistant:
@@ -132,15 +136,14 @@ class Assistant:
 
     def _quote(self, hit: Hit) -> QuotedPassage:
         p: Passage = hit.passage
-        article = self.knowledge.article(p.article)
-        assert article is not None  # require_valid guarantees every passage has its article
+        source, reviewed_on = self._sources[p.article]
         return QuotedPassage(
             id=p.id,
             article=p.article,
             section=p.section,
             text=p.text,
-            source=Source(article.title, article.publisher, article.url),
-            reviewed_on=article.reviewed_on.isoformat(),
+            source=source,
+            reviewed_on=reviewed_on,
             score=round(hit.score, 4),
         )
 

@@ -163,8 +163,16 @@ def is_crisis(message: Message) -> bool:
         return True
     if any(_near_crisis_word(word) for word in message.words):
         return True
-    padded = f" {message.joined} "
-    return any(f" {phrase} " in padded for phrase in message.crisis_phrases)
+    found = _phrase_pattern(message.crisis_phrases)
+    return found is not None and found.search(f" {message.joined} ") is not None
+
+
+@lru_cache(maxsize=16)
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for the reviewed phrases, each between spaces (whole words only)."""
+    if not phrases:
+        return None
+    return re.compile(" (?:" + "|".join(re.escape(p) for p in phrases) + ") ")
 
 
 _MEDICATIONS = (
