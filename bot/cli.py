@@ -7,11 +7,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer
-from bot.assistant import Assistant
 from bot.evaluation import QuestionSetError, evaluate, parse_items
 from bot.knowledge import KnowledgeError, load_knowledge
+
+if TYPE_CHECKING:
+    from bot.assistant import Assistant
 
 DEFAULT_KNOWLEDGE = "knowledge"
 Command = Callable[[argparse.Namespace], int]
@@ -27,6 +30,10 @@ def _knowledge_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(folder: str) -> Assistant | None:
+    # Imported here: the engine (NLTK, numpy, rank-bm25) takes most of a second to import, and
+    # `faqbot check`, `report` and the `serve` parent process do not need it.
+    from bot.assistant import Assistant
+
     try:
         return Assistant.from_folder(folder)
     except KnowledgeError as exc:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.answer import KINDS, Answer
-from bot.assistant import Assistant
+
+if TYPE_CHECKING:  # the CLI imports this module; the engine loads only when it is used
+    from bot.assistant import Assistant
 
 
 @dataclass(frozen=True)

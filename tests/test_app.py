@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_knowledge
-from web.app import StartupError, create_app
+from web.app import create_app
 from web.cli import main
 from web.settings import Settings
+from web.startup import StartupError
 
 
 def test_create_app_with_missing_knowledge_raises_a_plain_startup_error(tmp_path: Path) -> None:

@@ -18,39 +18,22 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from bot.assistant import Assistant
-from bot.knowledge import Knowledge, load_knowledge
 from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.ratelimit import RateLimited, RateLimiter
 from web.recorder import Recorder
 from web.routes import AskEndpoint, api, document_ask, pages
 from web.settings import Settings
+from web.startup import check_knowledge
 from web.state import KnowledgeHolder, Watcher
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("faqbot")
 
 
-class StartupError(Exception):
-    """The app cannot start; the message says why in plain words."""
-
-
 def load_assistant(settings: Settings) -> Assistant:
     """Load and index the knowledge, or raise StartupError listing every problem."""
     return Assistant(check_knowledge(settings))
-
-
-def check_knowledge(settings: Settings) -> Knowledge:
-    """Load and validate the knowledge, or raise StartupError listing every problem."""
-    knowledge = load_knowledge(settings.knowledge_dir)
-    if knowledge.errors:
-        lines = "\n".join(str(p) for p in knowledge.errors)
-        raise StartupError(
-            f"The knowledge in {settings.knowledge_dir} has errors, so the chat cannot start:\n"
-            f"{lines}\nFix them (`faqbot check --knowledge {settings.knowledge_dir}` lists them) "
-            "or set FAQBOT_KNOWLEDGE_DIR to the right folder."
-        )
-    return knowledge
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

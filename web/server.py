@@ -12,8 +12,8 @@ import uvicorn
 from pydantic import ValidationError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from web.app import StartupError, check_knowledge
 from web.settings import Settings
+from web.startup import StartupError, check_knowledge
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):

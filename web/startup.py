@@ -1,0 +1,24 @@
+"""The check before serving: kept light (no web framework, no engine), because `faqbot serve`
+runs it in the parent process before it starts the workers, which import everything again."""
+
+from __future__ import annotations
+
+from bot.knowledge import Knowledge, load_knowledge
+from web.settings import Settings
+
+
+class StartupError(Exception):
+    """The app cannot start; the message says why in plain words."""
+
+
+def check_knowledge(settings: Settings) -> Knowledge:
+    """Load and validate the knowledge, or raise StartupError listing every problem."""
+    knowledge = load_knowledge(settings.knowledge_dir)
+    if knowledge.errors:
+        lines = "\n".join(str(p) for p in knowledge.errors)
+        raise StartupError(
+            f"The knowledge in {settings.knowledge_dir} has errors, so the chat cannot start:\n"
+            f"{lines}\nFix them (`faqbot check --knowledge {settings.knowledge_dir}` lists them) "
+            "or set FAQBOT_KNOWLEDGE_DIR to the right folder."
+        )
+    return knowledge
