@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,22 @@ def test_steady_traffic_is_written_once_per_interval_not_once_per_item(
     assert store.transactions <= elapsed / 0.5 + 2  # was one transaction per question or two
     with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM unanswered").fetchone() == (40,)
+
+
+def test_questions_beyond_capacity_are_dropped_and_counted(
+    tmp_path: Path, tiny_knowledge: Path
+) -> None:
+    assistant = Assistant.from_folder(tiny_knowledge)
+    store = CountingStore(tmp_path / "store.sqlite3")
+    recorder = Recorder(store, capacity=2)
+    for i in range(3):  # before the writer starts, so nothing is written yet
+        recorder.reply(assistant, assistant.ask(f"what does it cost {i}"))
+    assert recorder.status().dropped == 1
+    recorder.start()
+    try:
+        recorder.flush()
+    finally:
+        recorder.stop()
+    with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM unanswered").fetchone() == (2,)
+    assert store.report(timedelta(days=1)).replies_by_kind == {"no_answer": 3}

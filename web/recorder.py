@@ -1,7 +1,7 @@
 """Records replies, unanswered questions and votes for staff without delaying visitors.
 
-Reply counts are kept in memory and unanswered questions go through a bounded queue; one
-writer thread stores both in batches (one transaction every couple of seconds at most), so a
+Reply counts and unanswered questions are kept in memory (a bounded list); one writer thread
+stores both in batches (one transaction every couple of seconds at most), so a
 store that is slow, locked, full or unreachable never delays a reply: the write fails in the
 background, is logged, and health shows it. Votes are written before they are acknowledged.
 Crisis and medical-advice messages are never written.
@@ -10,7 +10,6 @@ Crisis and medical-advice messages are never written.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.analysis import Analyzer
 from bot.answer import Answer
 from bot.assistant import Assistant
 from bot.store import Store, StoreError, Unanswered
@@ -25,10 +25,7 @@ from bot.store import Store, StoreError, Unanswered
 log = logging.getLogger("faqbot.store")
 PURGE_EVERY_S = 3600.0
 WRITE_EVERY_S = 2.0
-BATCH = 500
 _SENSITIVE = ("crisis", "medical_advice")
-_FLUSH = object()  # a queue item that only asks the writer to write what it has now
-_STOP = object()
 
 
 @dataclass(frozen=True)
@@ -42,14 +39,33 @@ class StoreStatus:
     dropped: int
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A question that got no answer, as it waits for the writer: analysed and redacted there,
+    off the request path."""
+
+    question: str
+    analyzer: Analyzer
+    created: float
+
+
 class Recorder:
-    """The only way the web app writes to the store."""
+    """The only way the web app writes to the store.
+
+    A reply only appends to a list under a lock: the writer thread is not woken per reply (a
+    wake-up per question cost the event loop a thread switch each time); it wakes every
+    WRITE_EVERY_S seconds, or at once for `flush` and `stop`, and writes all that is pending.
+    """
 
     def __init__(self, store: Store | None, capacity: int = 1000) -> None:
         self.store = store
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=capacity)
+        self.capacity = capacity
+        self._lock = threading.Lock()  # guards the three fields below
+        self._pending: list[_Pending] = []
         self._counts: Counter[str] = Counter()
-        self._counts_lock = threading.Lock()
+        self._waiting: list[threading.Event] = []  # flushes waiting for the next write
+        self._wake = threading.Event()
+        self._stopping = False
         self._last_error: tuple[str, datetime] | None = None
         self._dropped = 0
         self._thread: threading.Thread | None = None
@@ -58,20 +74,25 @@ class Recorder:
     def start(self) -> None:
         """Start the writer thread (again, after `stop`, when an app is started twice)."""
         if self.store is not None and (self._thread is None or not self._thread.is_alive()):
+            self._stopping = False
             self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
         """Write what is pending (for a few seconds at most), then stop the writer."""
         if self._thread is not None and self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._stopping = True
+            self._wake.set()
             self._thread.join(timeout=5)
 
     def flush(self) -> None:
         """Wait until everything recorded so far has been written or failed (tests, shutdown)."""
         if self._thread is not None and self._thread.is_alive():
-            self._queue.put(_FLUSH)
-            self._queue.join()
+            done = threading.Event()
+            with self._lock:
+                self._waiting.append(done)
+            self._wake.set()
+            done.wait(timeout=30)
 
     def _failed(self, exc: Exception) -> None:
         self._last_error = (str(exc), datetime.now(UTC))
@@ -88,40 +109,38 @@ class Recorder:
                     store.purge()
                 except Exception as exc:  # the writer must survive any store failure
                     self._failed(exc)
-            items = self._collect()
+            self._wake.wait(timeout=WRITE_EVERY_S)
+            self._wake.clear()
+            with self._lock:
+                pending, self._pending = self._pending, []
+                counts, self._counts = self._counts, Counter()
+                waiting, self._waiting = self._waiting, []
             try:
-                self._write([i for i in items if isinstance(i, Unanswered)])
+                self._write(pending, counts)
             finally:
-                for _ in items:
-                    self._queue.task_done()
-            if any(i is _STOP for i in items):
+                for done in waiting:
+                    done.set()
+            if self._stopping:
                 return
 
-    def _collect(self) -> list[object]:
-        """What arrives within the next WRITE_EVERY_S seconds: up to BATCH items, or fewer when
-        a flush or stop is asked for. Under steady traffic this makes one transaction every
-        WRITE_EVERY_S seconds, instead of one per item as it arrives."""
-        deadline = time.monotonic() + WRITE_EVERY_S
-        items: list[object] = []
-        while len(items) < BATCH:
-            try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            items.append(item)
-            if item is _FLUSH or item is _STOP:
-                break
-        return items
-
-    def _write(self, unanswered: list[Unanswered]) -> None:
+    def _write(self, pending: list[_Pending], counts: Counter[str]) -> None:
         assert self.store is not None
-        with self._counts_lock:
-            counts, self._counts = self._counts, Counter()
-        if not unanswered and not counts:
+        if not pending and not counts:
             return  # nothing written: the last error, if any, still stands
         try:
-            if unanswered:
-                self.store.record_unanswered_many(unanswered)
+            if pending:
+                self.store.record_unanswered_many(
+                    [
+                        Unanswered(
+                            p.question,
+                            tuple(p.analyzer.terms(p.question)),
+                            "no_answer",
+                            (),
+                            p.created,
+                        )
+                        for p in pending
+                    ]
+                )
             if counts:
                 self.store.record_replies(counts)
             self._last_error = None
@@ -132,14 +151,15 @@ class Recorder:
         """Count the reply; keep the question (redacted when written) when nothing answered it."""
         if self.store is None:
             return
-        with self._counts_lock:
+        with self._lock:
             self._counts[answer.kind] += 1
-        if answer.kind == "no_answer":
-            terms = tuple(assistant.retriever.analyzer.terms(answer.question))
-            try:
-                self._queue.put_nowait(Unanswered(answer.question, terms, "no_answer"))
-            except queue.Full:
-                self._dropped += 1
+            if answer.kind == "no_answer":
+                if len(self._pending) < self.capacity:
+                    self._pending.append(
+                        _Pending(answer.question, assistant.retriever.analyzer, time.time())
+                    )
+                else:
+                    self._dropped += 1
 
     def vote(
         self, assistant: Assistant, question: str, passages: Sequence[str], helpful: bool
