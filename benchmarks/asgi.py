@@ -3,10 +3,10 @@ without the network, uvicorn or a load generator competing for the CPU.
 
     python benchmarks/asgi.py [--requests 2000] [--rounds 5]
 
-Calls the app directly with ready-made ASGI messages (8 varied questions, the rate limiter on
-with limits the loop cannot reach, the store in a scratch file) and reports the best round's
-microseconds per request. Steadier than `load.py` on a shared machine; it leaves out what both
-endpoints pay equally in uvicorn and h11.
+Calls the app directly with ready-made ASGI messages (the varied questions of load.py, the rate
+limiter on with limits the loop cannot reach, the store in a scratch file) and reports the best
+round's microseconds per request, and the same for the bot and its JSON alone. Steadier than
+`load.py` on a shared machine; it leaves out what every request pays in uvicorn.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import orjson
 from load import QUESTIONS  # benchmarks/ is the script's folder
 
 from web.app import create_app
@@ -79,6 +80,13 @@ async def measure(requests: int, rounds: int) -> dict[str, float]:
         "health_us": lambda i: call(app, "GET", "/api/health"),
         "ask_us": lambda i: call(app, "POST", "/api/ask", bodies[i % len(bodies)]),
     }
+    assistant = app.state.holder.assistant
+
+    async def bot_only(i: int) -> int:  # the bot and its JSON, without HTTP or the framework
+        orjson.dumps(assistant.ask(QUESTIONS[i % len(QUESTIONS)]).to_dict())
+        return 200
+
+    endpoints["bot_us"] = bot_only
     result: dict[str, float] = {}
     async with app.router.lifespan_context(app):
         for i in range(400):  # warm-up: caches, imports, first store writes
@@ -106,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     r = asyncio.run(measure(args.requests, args.rounds))
     print(
         f"GET /api/health {r['health_us']:.1f} us/request; POST /api/ask "
-        f"{r['ask_us']:.1f} us/request; health/ask = {r['ratio']:.2f}"
+        f"{r['ask_us']:.1f} us/request; health/ask = {r['ratio']:.2f}; the bot and its JSON "
+        f"alone {r['bot_us']:.1f} us/question"
     )
     return 0
 

@@ -21,24 +21,33 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
 FAQBOT = Path(sys.executable).parent / "faqbot"
-# Varied questions for the Python load scripts (ask.lua has its own list, in Lua).
+# Varied questions for every load script (wrk's Lua script is written from this list):
+# answers, unanswered questions, typos, small talk.
 QUESTIONS = [
     "How does ketamine work?",
     "What is BDNF?",
     "Can ketamine help with PTSD?",
-    "what are the side effects of ketamine",
-    "ketamin for depresion",
-    "hello",
-    "Does ketamine affect serotonin?",
+    "how fast does ketamine work for depression",
     "what is bipolar disorder",
+    "Does ketamine affect serotonin?",
+    "what are the side effects of ketamine",
+    "Who gives the infusion?",
+    "ketamin for depresion",
+    "is ketamine addictive",
+    "What is a ketamine infusion?",
+    "hello",
+    "what is neuroplasticity",
+    "How do I schedule a consultation?",
+    "what does glutamate do",
+    "can ketamine help anxiety",
 ]
 # One address sends everything here: keep the rate limiter running (its cost is measured) with
 # limits the load cannot reach, and keep the store in a scratch file.
@@ -47,6 +56,31 @@ LOAD_ENV = {
     "FAQBOT_RATE_LIMIT_BURST": "1000000",
     "FAQBOT_DB": "benchmarks/data/load.sqlite3",
 }
+
+
+def wrk_script(folder: Path) -> Path:
+    """A wrk Lua script that POSTs the QUESTIONS in turn, each request built once per thread."""
+    bodies = ",\n  ".join(f"[==[{json.dumps({'question': q})}]==]" for q in QUESTIONS)
+    path = folder / "ask.lua"
+    path.write_text(
+        f"""-- Written by benchmarks/load.py: POST /api/ask with a different question each time.
+local bodies = {{
+  {bodies},
+}}
+local requests = {{}}
+init = function(args)
+  for i, body in ipairs(bodies) do
+    requests[i] = wrk.format("POST", "/api/ask", {{["Content-Type"] = "application/json"}}, body)
+  end
+end
+local n = 0
+request = function()
+  n = n + 1
+  return requests[(n % #requests) + 1]
+end
+"""
+    )
+    return path
 
 
 def free_port() -> int:
@@ -114,14 +148,15 @@ def run(workers: int, connections: list[int], seconds: int, rounds: int) -> dict
     )
     try:
         ready_s = wait_ready(f"{base}/api/health")
+        script = wrk_script(Path(tempfile.mkdtemp(prefix="faqbot-load-")))
         wrk(f"{base}/api/health", 8, 2, None)  # warm-up
-        wrk(f"{base}/api/ask", 8, 2, HERE / "ask.lua")
+        wrk(f"{base}/api/ask", 8, 2, script)
         rows = []
         for c in connections:
             trivial_runs, ask_runs = [], []
             for _ in range(rounds):
                 trivial_runs.append(wrk(f"{base}/api/health", c, seconds, None))
-                ask_runs.append(wrk(f"{base}/api/ask", c, seconds, HERE / "ask.lua"))
+                ask_runs.append(wrk(f"{base}/api/ask", c, seconds, script))
             trivial, ask = _median_run(trivial_runs), _median_run(ask_runs)
             rows.append(
                 {

@@ -48,13 +48,17 @@ class Dialect:
 
 @dataclass(frozen=True)
 class Unanswered:
-    """A question to keep (it is redacted when written)."""
+    """A question to keep. It is redacted (and cut to 500 characters) as the object is made, so
+    no `Unanswered` ever holds the visitor's raw words, in memory or on the way to the store."""
 
     question: str
     terms: tuple[str, ...]
     reason: Reason
     passages: tuple[str, ...] = ()
     created: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "question", redact(self.question)[:500])
 
 
 @dataclass(frozen=True)
@@ -206,21 +210,24 @@ class Store:
 
     def record_unanswered_many(self, items: Sequence[Unanswered]) -> None:
         """Keep several redacted questions in one transaction."""
+        rows = [
+            (
+                item.created,
+                item.reason,
+                item.question,  # redacted when the item was made
+                " ".join(sorted(set(item.terms))),
+                " ".join(item.passages),
+            )
+            for item in items
+        ]
         with self._transaction() as cur:
-            for item in items:
-                cur.execute(
-                    self._sql(
-                        "INSERT INTO unanswered (created, reason, question, terms, passages) "
-                        "VALUES (?, ?, ?, ?, ?)"
-                    ),
-                    (
-                        item.created,
-                        item.reason,
-                        redact(item.question)[:500],
-                        " ".join(sorted(set(item.terms))),
-                        " ".join(item.passages),
-                    ),
-                )
+            cur.executemany(
+                self._sql(
+                    "INSERT INTO unanswered (created, reason, question, terms, passages) "
+                    "VALUES (?, ?, ?, ?, ?)"
+                ),
+                rows,
+            )
 
     def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
         """One vote about the passages of one reply."""

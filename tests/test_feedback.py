@@ -28,6 +28,19 @@ def test_no_answer_question_is_stored_redacted(client: TestClient) -> None:
     assert group.reasons == ("no_answer",)
 
 
+def test_stored_terms_come_from_the_redacted_question(client: TestClient) -> None:
+    client.post(
+        "/api/ask", json={"question": "my name is Jane Doe, what does it cost? 719 555 0123"}
+    )
+    client.post(
+        "/api/feedback",
+        json={"passages": ["tiny-nmda"], "helpful": False, "question": "im called Bob Ray, cost?"},
+    )
+    terms = " ".join(g.terms for g in report(client).unanswered)
+    for personal in ("jane", "doe", "bob", "ray", "719", "555", "0123"):
+        assert personal not in terms.split()
+
+
 def test_answered_crisis_and_medical_messages_are_never_stored(client: TestClient) -> None:
     for question in (
         "what is the NMDA receptor",

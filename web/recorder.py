@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.analysis import Analyzer
 from bot.answer import Answer
 from bot.assistant import Assistant
-from bot.store import Store, StoreError, Unanswered
+from bot.redaction import redact
+from bot.store import Reason, Store, StoreError, Unanswered
 
 log = logging.getLogger("faqbot.store")
 PURGE_EVERY_S = 3600.0
@@ -39,16 +39,6 @@ class StoreStatus:
     dropped: int
 
 
-@dataclass(frozen=True)
-class _Pending:
-    """A question that got no answer, as it waits for the writer: analysed and redacted there,
-    off the request path."""
-
-    question: str
-    analyzer: Analyzer
-    created: float
-
-
 class Recorder:
     """The only way the web app writes to the store.
 
@@ -61,7 +51,7 @@ class Recorder:
         self.store = store
         self.capacity = capacity
         self._lock = threading.Lock()  # guards the three fields below
-        self._pending: list[_Pending] = []
+        self._pending: list[Unanswered] = []
         self._counts: Counter[str] = Counter()
         self._waiting: list[threading.Event] = []  # flushes waiting for the next write
         self._wake = threading.Event()
@@ -123,24 +113,13 @@ class Recorder:
             if self._stopping:
                 return
 
-    def _write(self, pending: list[_Pending], counts: Counter[str]) -> None:
+    def _write(self, pending: list[Unanswered], counts: Counter[str]) -> None:
         assert self.store is not None
         if not pending and not counts:
             return  # nothing written: the last error, if any, still stands
         try:
             if pending:
-                self.store.record_unanswered_many(
-                    [
-                        Unanswered(
-                            p.question,
-                            tuple(p.analyzer.terms(p.question)),
-                            "no_answer",
-                            (),
-                            p.created,
-                        )
-                        for p in pending
-                    ]
-                )
+                self.store.record_unanswered_many(pending)
             if counts:
                 self.store.record_replies(counts)
             self._last_error = None
@@ -153,11 +132,13 @@ class Recorder:
             return
         with self._lock:
             self._counts[answer.kind] += 1
-            if answer.kind == "no_answer":
+        if answer.kind == "no_answer":
+            # Analysed and redacted here, a few microseconds on this reply, rather than in a
+            # batch in the writer thread, which held the event loop up for ~15 ms each time.
+            item = _unanswered(assistant, answer.question, "no_answer")
+            with self._lock:
                 if len(self._pending) < self.capacity:
-                    self._pending.append(
-                        _Pending(answer.question, assistant.retriever.analyzer, time.time())
-                    )
+                    self._pending.append(item)
                 else:
                     self._dropped += 1
 
@@ -173,8 +154,9 @@ class Recorder:
         try:
             self.store.record_vote(passages, helpful)
             if not helpful and question.strip() and assistant.route(question) not in _SENSITIVE:
-                terms = assistant.retriever.analyzer.terms(question)
-                self.store.record_unanswered(question, terms, "not_helpful", passages)
+                self.store.record_unanswered_many(
+                    [_unanswered(assistant, question, "not_helpful", passages)]
+                )
         except StoreError as exc:
             self._failed(exc)
             raise
@@ -190,3 +172,13 @@ class Recorder:
             error[1] if error else None,
             self._dropped,
         )
+
+
+def _unanswered(
+    assistant: Assistant, question: str, reason: Reason, passages: Sequence[str] = ()
+) -> Unanswered:
+    """A question to keep, with the terms it is grouped by taken from its redacted text (terms
+    of the raw text would keep a name or a phone number's digits)."""
+    redacted = redact(question)
+    terms = tuple(assistant.retriever.analyzer.terms(redacted))
+    return Unanswered(redacted, terms, reason, tuple(passages))
