@@ -2,7 +2,7 @@
 `GET /api/health` of the same server, in one run, on 127.0.0.1 only.
 
     python benchmarks/load.py [--workers 1 2] [--connections 8 32] [--seconds 10] [--rounds 3]
-                              [--json]
+                              [--pin] [--json]
 
 Starts `faqbot serve` on a free loopback port for each worker count, runs wrk (Debian package
 `wrk`) against both endpoints at each connection count (trivial first, then ask, alternating
@@ -106,9 +106,13 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, connections: int, seconds: int, script: Path | None) -> dict[str, float]:
+def wrk(
+    url: str, connections: int, seconds: int, script: Path | None, cpu: str | None = None
+) -> dict[str, float]:
     """Run wrk once and parse throughput, latency percentiles and errors."""
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if cpu is not None:
+        cmd = ["taskset", "-c", cpu, *cmd]
     if script is not None:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -134,14 +138,27 @@ def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def run(workers: int, connections: list[int], seconds: int, rounds: int) -> dict[str, Any]:
+def run(
+    workers: int, connections: list[int], seconds: int, rounds: int, pin: bool = False
+) -> dict[str, Any]:
     """Serve with `workers` processes and load both endpoints at each connection count, in
     `rounds` alternating rounds (trivial, ask, trivial, ask, ...) so that both see the same
-    drift of a shared machine; each figure is the median over the rounds."""
+    drift of a shared machine; each figure is the median over the rounds. With `pin` and one
+    worker, the server runs on CPU 0 and wrk on CPU 1, so they do not take turns on a core."""
+    pinned = pin and workers == 1
+    server_cpu, load_cpu = ("0", "1") if pinned else (None, None)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(FAQBOT), "serve", "--port", str(port), "--workers", str(workers)],
+        [
+            *(["taskset", "-c", server_cpu] if server_cpu else []),
+            str(FAQBOT),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, **LOAD_ENV},
@@ -149,14 +166,14 @@ def run(workers: int, connections: list[int], seconds: int, rounds: int) -> dict
     try:
         ready_s = wait_ready(f"{base}/api/health")
         script = wrk_script(Path(tempfile.mkdtemp(prefix="faqbot-load-")))
-        wrk(f"{base}/api/health", 8, 2, None)  # warm-up
-        wrk(f"{base}/api/ask", 8, 2, script)
+        wrk(f"{base}/api/health", 8, 2, None, load_cpu)  # warm-up
+        wrk(f"{base}/api/ask", 8, 2, script, load_cpu)
         rows = []
         for c in connections:
             trivial_runs, ask_runs = [], []
             for _ in range(rounds):
-                trivial_runs.append(wrk(f"{base}/api/health", c, seconds, None))
-                ask_runs.append(wrk(f"{base}/api/ask", c, seconds, script))
+                trivial_runs.append(wrk(f"{base}/api/health", c, seconds, None, load_cpu))
+                ask_runs.append(wrk(f"{base}/api/ask", c, seconds, script, load_cpu))
             trivial, ask = _median_run(trivial_runs), _median_run(ask_runs)
             rows.append(
                 {
@@ -168,7 +185,7 @@ def run(workers: int, connections: list[int], seconds: int, rounds: int) -> dict
                     "rounds": {"trivial": trivial_runs, "ask": ask_runs},
                 }
             )
-        return {"workers": workers, "ready_s": ready_s, "runs": rows}
+        return {"workers": workers, "pinned": pinned, "ready_s": ready_s, "runs": rows}
     finally:
         server.terminate()
         server.wait(15)
@@ -180,12 +197,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--pin", action="store_true", help="one worker: server on CPU 0, wrk on CPU 1 (taskset)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
-    results = [run(w, args.connections, args.seconds, args.rounds) for w in args.workers]
+    results = [run(w, args.connections, args.seconds, args.rounds, args.pin) for w in args.workers]
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -199,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f" | {row['throughput_ratio']:>5.2f} {row['p99_ratio']:>5.2f}"
                 f" {int(t['errors'] + a['errors']):>4}"
             )
-        print(f"        workers={r['workers']}: ready {r['ready_s']:.2f} s after start")
+        pinned = " (server on CPU 0, wrk on CPU 1)" if r["pinned"] else ""
+        print(f"        workers={r['workers']}{pinned}: ready {r['ready_s']:.2f} s after start")
     return 0
 
 
