@@ -67,3 +67,14 @@ def test_questions_beyond_capacity_are_dropped_and_counted(
     with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM unanswered").fetchone() == (2,)
     assert store.report(timedelta(days=1)).replies_by_kind == {"no_answer": 3}
+
+
+def test_stop_writes_what_is_pending(tmp_path: Path, tiny_knowledge: Path) -> None:
+    assistant = Assistant.from_folder(tiny_knowledge)
+    recorder = Recorder(CountingStore(tmp_path / "store.sqlite3"))
+    recorder.start()
+    for i in range(5):
+        recorder.reply(assistant, assistant.ask(f"what does it cost {i}"))
+    recorder.stop()  # no flush: stopping must not lose what waits
+    with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM unanswered").fetchone() == (5,)

@@ -101,6 +101,7 @@ class Recorder:
                     self._failed(exc)
             self._wake.wait(timeout=WRITE_EVERY_S)
             self._wake.clear()
+            stopping = self._stopping  # read before taking the batch: what came before is in it
             with self._lock:
                 pending, self._pending = self._pending, []
                 counts, self._counts = self._counts, Counter()
@@ -110,7 +111,7 @@ class Recorder:
             finally:
                 for done in waiting:
                     done.set()
-            if self._stopping:
+            if stopping:
                 return
 
     def _write(self, pending: list[Unanswered], counts: Counter[str]) -> None:
@@ -127,14 +128,14 @@ class Recorder:
             self._failed(exc)
 
     def reply(self, assistant: Assistant, answer: Answer) -> None:
-        """Count the reply; keep the question (redacted when written) when nothing answered it."""
+        """Count the reply; keep the question, redacted, when nothing answered it."""
         if self.store is None:
             return
         with self._lock:
             self._counts[answer.kind] += 1
         if answer.kind == "no_answer":
-            # Analysed and redacted here, a few microseconds on this reply, rather than in a
-            # batch in the writer thread, which held the event loop up for ~15 ms each time.
+            # Redacted and analysed here, a few microseconds on this reply, rather than in one
+            # batch in the writer thread, which held the event loop up every couple of seconds.
             item = _unanswered(assistant, answer.question, "no_answer")
             with self._lock:
                 if len(self._pending) < self.capacity:
