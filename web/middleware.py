@@ -9,6 +9,24 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+async def send_json(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Send a whole JSON response through raw ASGI messages."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
     """The one JSON error shape: {"error": {"code": ..., "message": ...}}."""
     return {"error": {"code": code, "message": message}}
@@ -58,19 +76,7 @@ class BodyLimitMiddleware:
         body = json.dumps(
             error_body("too_large", f"The request is larger than {self.max_bytes} bytes.")
         ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                    *_security_headers("'none'"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json(send, 413, body, [(b"connection", b"close"), *_security_headers("'none'")])
 
 
 class _TooLarge(HTTPException):

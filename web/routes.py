@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.store import StoreError
+from web.middleware import send_json
 from web.ratelimit import RateLimit, RateLimiter, enforce
 from web.recorder import Recorder
 from web.state import AssistantDep, KnowledgeHolder
@@ -134,18 +135,7 @@ class AskEndpoint:
         assistant = self.holder.assistant
         answer = assistant.ask(question)
         self.recorder.reply(assistant, answer)
-        reply = orjson.dumps(answer.to_dict())
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(reply)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": reply})
+        await send_json(send, 200, orjson.dumps(answer.to_dict()))
 
 
 def _is_json(scope: Scope) -> bool:
