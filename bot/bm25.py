@@ -176,9 +176,9 @@ class BM25Index:
     def _top_small(self, query: Sequence[str], k: int) -> list[Scored]:
         """`top` in plain Python: the same additions in the same order, so the same floats."""
         assert self._lists is not None
-        totals: dict[int, float] = {}
+        totals = [0.0] * self.size
         for term, count in Counter(query).items():
             for doc, weight in self._lists.get(term, ()):
-                totals[doc] = totals.get(doc, 0.0) + (weight if count == 1 else count * weight)
-        ranked = sorted((-score, doc) for doc, score in totals.items() if score > 0)
+                totals[doc] += weight if count == 1 else count * weight
+        ranked = sorted((-score, doc) for doc, score in enumerate(totals) if score > 0)
         return [Scored(doc, -negative) for negative, doc in ranked[: max(k, 0)]]

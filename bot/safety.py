@@ -346,11 +346,17 @@ _ABOUT_BOT = _any(
         r"\bwhat (?:can|do) (?:you|u) (?:do|know|help)",
         r"\bhow (?:can|do) (?:you|u) (?:help|work)\b",
         r"\bwhat(?:s| is)? your name\b",
-        r"^what is this(?: place| website| site| app| chat)?$",
-        r"^how (?:are|r) (?:you|u)(?: doing| today)?$",
         r"\bis this (?:a |an )?(?:bot|robot|chatbot|ai|human|real person|person|automated|live chat)",
         r"\b(?:talk|speak|chat) (?:to|with) (?:a |an )?(?:real |actual |live )?(?:person|human|someone|somebody|nurse|doctor|staff member)",
         r"\bwho (?:made|built|created) (?:you|this)",
+    ]
+)
+# Whole-message questions, apart: one `^` among the alternatives above keeps the engine from
+# skipping ahead to letters that can start a match, which made that search 4-5x slower.
+_ABOUT_BOT_WHOLE = _any(
+    [
+        r"^what is this(?: place| website| site| app| chat)?$",
+        r"^how (?:are|r) (?:you|u)(?: doing| today)?$",
     ]
 )
 
@@ -366,6 +372,7 @@ def is_smalltalk(message: Message) -> bool:
         or _only(message.words, _THANKS)
         or _only(message.words, _GOODBYES)
         or bool(_ABOUT_BOT.search(message.joined))
+        or bool(_ABOUT_BOT_WHOLE.search(message.joined))
     )
 
 
