@@ -271,7 +271,11 @@ _INVISIBLE = re.compile(
 def normalize(text: str) -> str:
     """Unicode-normalize (NFKC), fold case, unify apostrophes and drop invisible characters."""
     if text.isascii():  # the same result without the Unicode steps, which change no ASCII text
-        return _INVISIBLE.sub(" ", text.translate(_APOSTROPHES).lower())
+        if "`" in text:  # the one ASCII character among _APOSTROPHES
+            text = text.replace("`", "'")
+        if not text.isprintable():  # in ASCII, exactly the control characters of _INVISIBLE
+            text = _INVISIBLE.sub(" ", text)
+        return text.lower()
     return _normalize_unicode(text)
 
 
@@ -331,6 +335,7 @@ class Analyzer:
                     self._phrases[key] = canonical
                     self._longest = max(self._longest, len(key))
         self._synonym_words = frozenset(t for key in self._phrases for t in key)
+        self._starts = frozenset(key[0] for key in self._phrases)  # stems that can begin one
 
     @staticmethod
     def _plain_terms(text: str) -> tuple[str, ...]:
@@ -343,12 +348,19 @@ class Analyzer:
 
     def terms_from_words(self, tokens: Iterable[str]) -> list[str]:
         """Index terms from normalized words: stopwords dropped, stemmed, synonyms canonicalized."""
-        stems = [stem(w) for w in tokens if is_content(w)]
+        return self.canonical([stem(w) for w in tokens if is_content(w)])
+
+    def canonical(self, stems: list[str]) -> list[str]:
+        """Stems of content words with each synonym phrase replaced by its group's first entry."""
         if not self._phrases:
             return stems
         out: list[str] = []
         i = 0
         while i < len(stems):
+            if stems[i] not in self._starts:  # no synonym entry starts here
+                out.append(stems[i])
+                i += 1
+                continue
             for size in range(min(self._longest, len(stems) - i), 0, -1):
                 canonical = self._phrases.get(tuple(stems[i : i + size]))
                 if canonical is not None:

@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
+from bot.values import quick_init
+
 IdfKind = Literal["okapi", "smoothed"]
 SMALL_CORPUS = 512  # documents; see BM25Index.top
 
@@ -74,6 +76,7 @@ _MODELS: dict[str, type[BM25Okapi]] = {
 }
 
 
+@quick_init
 @dataclass(frozen=True)
 class Scored:
     """A document index with its BM25 score."""
@@ -153,6 +156,8 @@ class BM25Index:
 
     def scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
         """Scores of every document, equal to rank-bm25's `get_scores(query)`."""
+        if self._lists is not None:
+            return np.array(self._totals_small(query))
         return self._accumulate(query)[0]
 
     def top(self, query: Sequence[str], k: int = 10) -> list[Scored]:
@@ -175,10 +180,22 @@ class BM25Index:
 
     def _top_small(self, query: Sequence[str], k: int) -> list[Scored]:
         """`top` in plain Python: the same additions in the same order, so the same floats."""
-        assert self._lists is not None
+        totals = self._totals_small(query)
+        ranked = [doc for doc, score in enumerate(totals) if score > 0]
+        ranked.sort(key=totals.__getitem__, reverse=True)  # stable: ties keep document order
+        return [Scored(doc, totals[doc]) for doc in ranked[: max(k, 0)]]
+
+    def _totals_small(self, query: Sequence[str]) -> list[float]:
+        """`scores` as a list, added up as `_accumulate` does, without numpy's per-call cost."""
+        lists = self._lists
+        assert lists is not None
         totals = [0.0] * self.size
+        if len(set(query)) == len(query):  # no repeated term: nothing to count
+            for term in query:
+                for doc, weight in lists.get(term, ()):
+                    totals[doc] += weight
+            return totals
         for term, count in Counter(query).items():
-            for doc, weight in self._lists.get(term, ()):
+            for doc, weight in lists.get(term, ()):
                 totals[doc] += weight if count == 1 else count * weight
-        ranked = sorted((-score, doc) for doc, score in enumerate(totals) if score > 0)
-        return [Scored(doc, -negative) for negative, doc in ranked[: max(k, 0)]]
+        return totals

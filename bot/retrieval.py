@@ -11,6 +11,7 @@ from nltk.metrics import edit_distance
 from bot.analysis import Analyzer, contains_sequence, is_content, stem, stemmed_words, words
 from bot.bm25 import BM25Index, Scored
 from bot.knowledge import Knowledge, Passage, UncoveredTopic
+from bot.values import quick_init
 
 HEADING_WEIGHT = 2  # a section heading counts as if its words appeared this many times
 QUESTION_WEIGHT = 1  # each alternate question's words count once more
@@ -20,6 +21,7 @@ MAX_PASSAGES = 3
 LEAD_TIE = 0.9  # a lead passage this close to the best counts as tied with it
 
 
+@quick_init
 @dataclass(frozen=True)
 class Hit:
     """A passage with its BM25 score and the share of the question it covers (0..1)."""
@@ -29,6 +31,7 @@ class Hit:
     coverage: float
 
 
+@quick_init
 @dataclass(frozen=True)
 class SearchResult:
     """What retrieval found for one question."""
@@ -141,35 +144,51 @@ class Retriever:
     ) -> tuple[list[str], list[tuple[str, str]]]:
         """Question terms after typo correction, and the corrections made. `said`: the
         question's `words`, when the caller has them already."""
+        terms, corrections, _ = self._analyze(words(question) if said is None else said)
+        return terms, corrections
+
+    def _analyze(self, said: Sequence[str]) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+        """`analyze_question` of the question's words, plus the stem of every word as said
+        (stopwords kept, no corrections), for `matching_topic`: each word is stemmed once."""
         synonym_words = self.analyzer.synonym_words
-        fixed: list[str] = []
+        said_stems: list[str] = []
+        content: list[str] = []
         corrections: list[tuple[str, str]] = []
-        for word in words(question) if said is None else said:
-            if (
-                is_content(word)
-                and not self.index.df(stem(word))
-                and stem(word) not in synonym_words
-            ):
+        for word in said:
+            stem_ = stem(word)
+            said_stems.append(stem_)
+            if not is_content(word):
+                continue
+            if not self.index.df(stem_) and stem_ not in synonym_words:
                 better = self.speller.correct(word)
                 if better is not None:
                     corrections.append((word, better))
-                    word = better
-            fixed.append(word)
-        return self.analyzer.terms_from_words(fixed), corrections
+                    if not is_content(better):
+                        continue
+                    stem_ = stem(better)
+            content.append(stem_)
+        return self.analyzer.canonical(content), corrections, said_stems
 
-    def _weight(self, term: str) -> float:
-        return self.index.idf.get(term, self._unknown_weight)
+    def _weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each term's weight for coverage: its idf, or the rarest known term's if unknown."""
+        idf, unknown = self.index.idf, self._unknown_weight
+        return {t: idf.get(t, unknown) for t in terms}
 
-    def _coverage(self, terms: set[str], doc: int) -> float:
-        total = sum(self._weight(t) for t in terms)
-        matched = sum(self._weight(t) for t in terms if t in self._doc_terms[doc])
+    def _coverage(self, weights: dict[str, float], doc: int) -> float:
+        """The share of the terms' total weight found in passage `doc`."""
+        total = sum(weights.values())
+        in_doc = self._doc_terms[doc]
+        matched = sum(w for t, w in weights.items() if t in in_doc)
         return matched / total if total else 0.0
 
     def matching_topic(
         self, question: str, said: Sequence[str] | None = None
     ) -> tuple[UncoveredTopic, str] | None:
         """The first uncovered topic whose phrase occurs in the question, with that phrase."""
-        stems = stemmed_words(question) if said is None else [stem(w) for w in said]
+        return self._topic(stemmed_words(question) if said is None else [stem(w) for w in said])
+
+    def _topic(self, stems: Sequence[str]) -> tuple[UncoveredTopic, str] | None:
+        """`matching_topic` from the stems of every word of the question."""
         found: tuple[int, UncoveredTopic, str] | None = None
         for i, stem_ in enumerate(stems):
             for order, topic, phrase, phrase_stems in self._topic_phrases.get(stem_, ()):
@@ -184,8 +203,7 @@ class Retriever:
     ) -> SearchResult:
         """Rank passages for a question; see `SearchResult.answered` for the verdict. `said`:
         the question's `words`, when the caller has them already."""
-        said = words(question) if said is None else said
-        terms, corrections = self.analyze_question(question, said)
+        terms, corrections, said_stems = self._analyze(words(question) if said is None else said)
         if not self.passages or not terms:
             return SearchResult(question, tuple(terms), (), 0.0, tuple(corrections))
         distinct = set(terms)
@@ -199,14 +217,15 @@ class Retriever:
             if scores[lead] >= LEAD_TIE * top[0].score:
                 top = [Scored(lead, float(scores[lead])), *(s for s in top if s.doc != lead)]
         cutoff = RELATIVE_CUTOFF * top[0].score if top else 0.0
+        weights = self._weights(distinct)
         shown = tuple(
-            Hit(self.passages[s.doc], s.score, self._coverage(distinct, s.doc))
+            Hit(self.passages[s.doc], s.score, self._coverage(weights, s.doc))
             for s in top[:k]
             if s.score >= cutoff
         )
         confidence = shown[0].coverage if shown else 0.0
         uncovered = None
-        found = self.matching_topic(question, said)
+        found = self._topic(said_stems)
         if found is not None and not self._covers_topic(
             found[1], distinct, top[0].doc if top else -1
         ):
@@ -218,7 +237,7 @@ class Retriever:
             confidence,
             tuple(corrections),
             uncovered,
-            ranked=tuple(self.passages[s.doc] for s in top),
+            ranked=tuple([self.passages[s.doc] for s in top]),
         )
 
     def _only_common(self, terms: set[str]) -> bool:
@@ -240,4 +259,4 @@ class Retriever:
         rest = {t for t in terms - phrase_terms if self.index.df(t) <= half}
         if not rest:
             return False
-        return self._coverage(rest, doc) >= MIN_CONFIDENCE
+        return self._coverage(self._weights(rest), doc) >= MIN_CONFIDENCE

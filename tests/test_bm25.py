@@ -43,6 +43,7 @@ def test_small_corpus_lists_give_the_same_top_as_numpy(seed: int) -> None:
         query = [rng.choice([*vocab, "unknown"]) for _ in range(rng.randint(0, 8))]
         k = rng.randint(0, 12)
         assert lists.top(query, k) == arrays.top(query, k)  # same documents, same floats
+        assert lists.scores(query).tolist() == arrays.scores(query).tolist()
 
 
 def test_plain_okapi_idf_breaks_a_two_passage_corpus() -> None:
