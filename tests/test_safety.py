@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+import re._constants as sre
+import re._parser as sre_parse
+from typing import Any
 
-from bot.safety import RULES, Message, is_crisis, is_medical_advice, is_smalltalk, route
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import safety
+from bot.safety import (
+    RULES,
+    Message,
+    WordPatterns,
+    is_crisis,
+    is_medical_advice,
+    is_smalltalk,
+    route,
+)
 
 CRISIS = [
     "I want to kill myself",
@@ -157,3 +173,90 @@ def test_crisis_overrides_every_other_rule() -> None:
         == "crisis"
     )
     assert route(Message.of("how does ketamine work")) is None
+
+
+WORD_PATTERNS = [v for v in vars(safety).values() if isinstance(v, WordPatterns)]
+
+
+def _starts_with_word_char(items: list[Any]) -> bool:
+    """Whether every string the parsed regex items can match begins with a word character."""
+    if not items:
+        return False
+    op, av = items[0]
+    rest = items[1:]
+    if op is sre.LITERAL:
+        return bool(re.fullmatch(r"\w", chr(av)))
+    if op is sre.IN:
+        return all(
+            (kind is sre.LITERAL and bool(re.fullmatch(r"\w", chr(value))))
+            or (kind is sre.RANGE and all(re.fullmatch(r"\w", chr(c)) for c in value))
+            or (kind is sre.CATEGORY and value in (sre.CATEGORY_DIGIT, sre.CATEGORY_WORD))
+            for kind, value in av
+        )
+    if op is sre.SUBPATTERN:
+        return _starts_with_word_char([*av[3], *rest])
+    if op is sre.BRANCH:
+        return all(_starts_with_word_char([*alternative, *rest]) for alternative in av[1])
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        low, _, item = av
+        if low == 0:  # may match nothing: what follows can come first
+            return _starts_with_word_char([*item]) and _starts_with_word_char(rest)
+        return _starts_with_word_char([*item])
+    return False  # anything else (a look-around, `.`, `^`) may begin elsewhere
+
+
+def test_the_rule_patterns_are_all_checked_here() -> None:
+    assert len(WORD_PATTERNS) == 3  # crisis, medical advice, questions about the bot
+
+
+@pytest.mark.parametrize(
+    "alternative", [a for patterns in WORD_PATTERNS for a in patterns.alternatives]
+)
+def test_every_word_pattern_alternative_begins_at_a_word(alternative: str) -> None:
+    # What makes WordPatterns' faster searches find exactly what the plain pattern finds.
+    items = [*sre_parse.parse(alternative)]
+    assert items[0] == (sre.AT, sre.AT_BOUNDARY), "must begin with \\b"
+    assert _starts_with_word_char(items[1:]), "\\b must be followed by a letter or digit"
+
+
+def test_every_word_pattern_alternative_is_checked_by_the_walker() -> None:
+    assert not _starts_with_word_char([*sre_parse.parse(r"(?:a )?-")])
+    assert not _starts_with_word_char([*sre_parse.parse(r"(?=a)a")])
+    assert not _starts_with_word_char([*sre_parse.parse(r"[^a]")])
+    assert _starts_with_word_char([*sre_parse.parse(r"(?:x|\d+)?[a-z]")])
+
+
+_VOCABULARY = sorted(
+    {
+        w
+        for patterns in WORD_PATTERNS
+        for a in patterns.alternatives
+        for w in re.findall("[a-z]+", a)
+    }
+)
+_PIECES = st.one_of(
+    st.sampled_from(_VOCABULARY),
+    st.sampled_from([" ", "  ", ",", ".", "'", "-", "_", "?", "!", "1", "é", "ж", "\n"]),
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_PIECES, max_size=14).map("".join) | st.text(max_size=40))
+def test_word_pattern_searches_find_what_the_plain_pattern_finds(text: str) -> None:
+    message = Message.of(text)
+    for patterns in WORD_PATTERNS:
+        assert patterns.in_words(message.joined) == bool(patterns.pattern.search(message.joined))
+        assert patterns.in_text(text) == bool(patterns.pattern.search(text))
+        assert patterns.in_text(message.text) == bool(patterns.pattern.search(message.text))
+
+
+# Matches right after punctuation, digits, underscores and other scripts' letters, and none.
+EDGES = ["well...kms", "(suicide)", "#kys", "_kms", "2kms", "жkms", "é overdose", "x-noose", "kms_"]
+
+
+@pytest.mark.parametrize("text", CRISIS + NOT_CRISIS + ADVICE + NOT_ADVICE + SMALLTALK + EDGES)
+def test_word_pattern_searches_agree_on_the_rule_examples(text: str) -> None:
+    message = Message.of(text)
+    for patterns in WORD_PATTERNS:
+        assert patterns.in_words(message.joined) == bool(patterns.pattern.search(message.joined))
+        assert patterns.in_text(message.text) == bool(patterns.pattern.search(message.text))
