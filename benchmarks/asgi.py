@@ -20,7 +20,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import orjson
 from load import QUESTIONS  # benchmarks/ is the script's folder
 
 from web.app import create_app
@@ -83,7 +82,7 @@ async def measure(requests: int, rounds: int) -> dict[str, float]:
     assistant = app.state.holder.assistant
 
     async def bot_only(i: int) -> int:  # the bot and its JSON, without HTTP or the framework
-        orjson.dumps(assistant.ask(QUESTIONS[i % len(QUESTIONS)]).to_dict())
+        assistant.ask(QUESTIONS[i % len(QUESTIONS)]).to_json()
         return 200
 
     endpoints["bot_us"] = bot_only

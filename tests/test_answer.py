@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import orjson
+import pytest
+
 from bot.answer import CRISIS_RESOURCES, Answer, Contact, QuotedPassage, Source
+
+FULL = Answer(
+    kind="answer",
+    question="q",
+    message="m",
+    disclaimer="d",
+    contact=Contact("p", "n", "c", "1", "e@x.org", "https://x.org"),
+    passages=(
+        QuotedPassage("id", "art", "sec", "text", Source("t", "pub", ""), "2026-01-01", 1.5),
+    ),
+    resources=CRISIS_RESOURCES,
+    suggestions=("a", "b"),
+)
 
 
 def test_to_dict_equals_asdict_for_every_field() -> None:
-    answer = Answer(
-        kind="answer",
-        question="q",
-        message="m",
-        disclaimer="d",
-        contact=Contact("p", "n", "c", "1", "e@x.org", "https://x.org"),
-        passages=(
-            QuotedPassage("id", "art", "sec", "text", Source("t", "pub", ""), "2026-01-01", 1.5),
-        ),
-        resources=CRISIS_RESOURCES,
-        suggestions=("a", "b"),
-    )
+    answer = FULL
     expected = asdict(answer)
     expected["passages"] = list(expected["passages"])
     expected["resources"] = list(expected["resources"])
@@ -30,3 +35,14 @@ def test_to_dict_equals_asdict_for_every_field() -> None:
 def test_to_dict_of_a_reply_without_contact() -> None:
     answer = Answer(kind="crisis", question="q", message="m", disclaimer="d", contact=None)
     assert answer.to_dict()["contact"] is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        FULL,
+        Answer(kind="crisis", question="q é \u2028 <", message="m", disclaimer="d", contact=None),
+    ],
+)
+def test_to_json_is_to_dict_encoded_byte_for_byte(answer: Answer) -> None:
+    assert answer.to_json() == orjson.dumps(answer.to_dict())

@@ -6,7 +6,6 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
@@ -135,7 +134,7 @@ class AskEndpoint:
         assistant = self.holder.assistant
         answer = assistant.ask(question)
         self.recorder.reply(assistant, answer)
-        await send_json(send, 200, orjson.dumps(answer.to_dict()))
+        await send_json(send, 200, answer.to_json())
 
 
 def _is_json(scope: Scope) -> bool:
