@@ -62,9 +62,26 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# What each rule's pattern cannot match without, in the same order: a rule is skipped when
+# its text is absent, which most questions allow for every rule (the patterns are slow:
+# case-insensitive, with many alternatives). An e-mail needs "@"; a URL "://" or a dot; an
+# address, date (a month name is followed by a day), phone number or long number a digit; a
+# name its introduction ("name", "called"). tests/test_redaction.py checks the two agree.
+NEEDS: tuple[re.Pattern[str], ...] = (
+    re.compile("@"),
+    re.compile(r"://|\."),
+    re.compile(r"\d"),
+    re.compile(r"\d"),
+    re.compile(r"\d"),
+    re.compile(r"\d"),
+    re.compile("name|called", re.IGNORECASE),
+)
+
+
 def redact(text: str) -> str:
     """The text with every personal detail above replaced by its placeholder."""
     text = " ".join(text.split())
-    for replacement, pattern in RULES:
-        text = pattern.sub(replacement, text)
+    for (replacement, pattern), needs in zip(RULES, NEEDS, strict=True):
+        if needs.search(text):
+            text = pattern.sub(replacement, text)
     return text
