@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,3 +66,10 @@ _PIECES = st.sampled_from(
 def test_skipping_rules_whose_needed_text_is_absent_changes_nothing(text: str) -> None:
     assert len(NEEDS) == len(RULES)
     assert redact(text) == _every_rule(text)
+
+
+def test_only_these_letters_match_the_name_introduction_case_insensitively() -> None:
+    # redact() looks for "name" and "called" in text.lower() instead of a case-insensitive
+    # search: right only if no other character matches these letters under re.IGNORECASE.
+    every_character = "".join(map(chr, range(0x110000)))
+    assert set(re.findall("[namecld]", every_character, re.IGNORECASE)) == set("namecldNAMECLD")
