@@ -105,10 +105,10 @@ class Retriever:
         self.index = BM25Index(docs or [[]])
         self._stemmed = [stemmed_words(f"{p.section} {p.text}") for p in self.passages]
         # Topic phrases indexed by their first stem: (topic order, topic, phrase, stems).
-        self._topic_phrases: dict[str, list[tuple[int, UncoveredTopic, str, tuple[str, ...]]]] = {}
+        self._topic_phrases: dict[str, list[tuple[int, UncoveredTopic, str, list[str]]]] = {}
         for order, topic in enumerate(knowledge.uncovered):
             for phrase in topic.phrases:
-                stems = tuple(stemmed_words(phrase))
+                stems = stemmed_words(phrase)
                 if stems:
                     self._topic_phrases.setdefault(stems[0], []).append(
                         (order, topic, phrase, stems)
@@ -187,14 +187,14 @@ class Retriever:
         """The first uncovered topic whose phrase occurs in the question, with that phrase."""
         return self._topic(stemmed_words(question) if said is None else [stem(w) for w in said])
 
-    def _topic(self, stems: Sequence[str]) -> tuple[UncoveredTopic, str] | None:
+    def _topic(self, stems: list[str]) -> tuple[UncoveredTopic, str] | None:
         """`matching_topic` from the stems of every word of the question."""
         found: tuple[int, UncoveredTopic, str] | None = None
         for i, stem_ in enumerate(stems):
             for order, topic, phrase, phrase_stems in self._topic_phrases.get(stem_, ()):
-                if (found is None or order < found[0]) and tuple(
-                    stems[i : i + len(phrase_stems)]
-                ) == phrase_stems:
+                if (found is None or order < found[0]) and stems[
+                    i : i + len(phrase_stems)
+                ] == phrase_stems:
                     found = (order, topic, phrase)
         return None if found is None else (found[1], found[2])
 

@@ -395,7 +395,7 @@ _ABOUT_BOT_WHOLE = _any(
 
 
 def _only(words_: tuple[str, ...], vocabulary: frozenset[str]) -> bool:
-    return bool(words_) and len(words_) <= 8 and all(w in vocabulary for w in words_)
+    return 0 < len(words_) <= 8 and vocabulary.issuperset(words_)
 
 
 def is_smalltalk(message: Message) -> bool:
