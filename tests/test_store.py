@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store, StoreError, sqlite_dialect
+from bot.store import ROWS_PER_INSERT, Store, StoreError, Unanswered, sqlite_dialect
 
 DAY = 86_400.0
 
@@ -23,6 +23,16 @@ def test_report_groups_unanswered_questions_by_analyzed_terms(store: Store) -> N
     assert {(g.terms, g.count) for g in report.unanswered[1:]} == {("cover insur", 1), ("rapid", 1)}
     assert report.unanswered[0].example in {"What does it cost?", "cost??"}
     assert {g.terms: g.reasons for g in report.unanswered}["rapid"] == ("not_helpful",)
+
+
+def test_a_batch_larger_than_one_insert_keeps_every_question(store: Store) -> None:
+    items = [
+        Unanswered(f"question {i}", (f"t{i % 3}",), "no_answer", (), time.time())
+        for i in range(2 * ROWS_PER_INSERT + 7)
+    ]
+    store.record_unanswered_many(items)
+    groups = store.report(timedelta(days=1)).unanswered
+    assert sorted((g.terms, g.count) for g in groups) == [("t0", 69), ("t1", 69), ("t2", 69)]
 
 
 def test_questions_are_redacted_before_they_are_written(store: Store) -> None:
