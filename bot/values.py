@@ -33,6 +33,8 @@ def quick_init(cls: type[T]) -> type[T]:
     signature: list[str] = []
     body: list[str] = []
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]  # checked above
+        if field.name in ("self", "_instance_dict"):
+            raise TypeError(f"{cls.__name__}.{field.name}: a name quick_init's __init__ uses")
         if not field.init or field.default_factory is not dataclasses.MISSING:
             raise TypeError(f"{cls.__name__}.{field.name}: quick_init needs plain fields")
         if field.default is dataclasses.MISSING:
@@ -40,9 +42,13 @@ def quick_init(cls: type[T]) -> type[T]:
         else:
             namespace[f"_default_{field.name}"] = field.default
             signature.append(f"{field.name}=_default_{field.name}")
-        body.append(f"    values[{field.name!r}] = {field.name}")
+        body.append(f"    _instance_dict[{field.name!r}] = {field.name}")
     source = "\n".join(
-        [f"def __init__(self, {', '.join(signature)}):", "    values = self.__dict__", *body]
+        [
+            f"def __init__(self, {', '.join(signature)}):",
+            "    _instance_dict = self.__dict__",
+            *body,
+        ]
     )
     exec(source, namespace)  # built from field names only, as dataclasses does
     init = namespace["__init__"]

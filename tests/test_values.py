@@ -17,6 +17,7 @@ class Plain:
     score: float
     tags: tuple[str, ...] = ()
     note: str | None = None
+    values: tuple[int, ...] = ()
 
 
 @quick_init
@@ -26,6 +27,7 @@ class Quick:
     score: float
     tags: tuple[str, ...] = ()
     note: str | None = None
+    values: tuple[int, ...] = ()  # a name the generated __init__ must not confuse with its own
 
 
 def _same(quick: Quick, plain: Plain) -> None:
@@ -38,6 +40,7 @@ def test_instances_equal_those_of_the_plain_dataclass() -> None:
     _same(Quick("a", 1.5), Plain("a", 1.5))
     _same(Quick("a", 1.5, ("x",), "n"), Plain("a", 1.5, ("x",), "n"))
     _same(Quick(name="a", note="n", score=2.0), Plain(name="a", note="n", score=2.0))
+    _same(Quick("a", 1.0, values=(1, 2)), Plain("a", 1.0, values=(1, 2)))
 
 
 def test_equality_hashing_and_replace_work_as_for_frozen_dataclasses() -> None:
@@ -45,7 +48,13 @@ def test_equality_hashing_and_replace_work_as_for_frozen_dataclasses() -> None:
     assert Quick("a", 1.0) != Quick("a", 2.0)
     assert hash(Quick("a", 1.0)) == hash(Quick("a", 1.0))
     assert dataclasses.replace(Quick("a", 1.0), score=3.0) == Quick("a", 3.0)
-    assert [f.name for f in dataclasses.fields(Quick)] == ["name", "score", "tags", "note"]
+    assert [f.name for f in dataclasses.fields(Quick)] == [
+        "name",
+        "score",
+        "tags",
+        "note",
+        "values",
+    ]
 
 
 def test_assignment_still_raises() -> None:
@@ -60,7 +69,7 @@ def test_signature_and_argument_errors_match_the_generated_init() -> None:
     with pytest.raises(TypeError):
         Quick("a", 1.0, colour="red")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        Quick("a", 1.0, (), None, "extra")  # type: ignore[call-arg]
+        Quick("a", 1.0, (), None, (), "extra")  # type: ignore[call-arg]
 
 
 def test_classes_it_cannot_serve_are_refused() -> None:
@@ -83,6 +92,10 @@ def test_classes_it_cannot_serve_are_refused() -> None:
     class WithSlots:
         x: int
 
-    for cls in (Mutable, WithPostInit, WithFactory, WithSlots):
+    @dataclass(frozen=True)
+    class WithReservedName:
+        _instance_dict: int
+
+    for cls in (Mutable, WithPostInit, WithFactory, WithSlots, WithReservedName):
         with pytest.raises(TypeError):
             quick_init(cls)
