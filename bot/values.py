@@ -1,12 +1,12 @@
 """Frozen dataclasses that are cheap to construct, for the values made on every question.
 
-A frozen dataclass's generated `__init__` sets each field through `object.__setattr__`, around
-1,500 machine instructions a field on CPython 3.11. A question builds some twenty such values
-(scored documents, hits, quoted passages, the answer); they cost about a quarter of the bot's
-time per question (docs/performance.md). `quick_init` gives a frozen dataclass an `__init__`
-that stores the fields straight into the instance's dictionary instead: the same signature,
-defaults and resulting instance, so equality, hashing, `repr`, `dataclasses.fields` and
-`replace`, and the `FrozenInstanceError` on assignment all behave as before.
+A frozen dataclass's generated `__init__` sets each field through `object.__setattr__`, several
+times the cost of a plain assignment, and a question builds some twenty such values (scored
+documents, hits, quoted passages, the answer). `quick_init` gives a frozen dataclass an
+`__init__` that stores the fields straight into the instance's dictionary instead: the same
+signature, defaults and resulting instance, so equality, hashing, `repr`, `dataclasses.fields`
+and `replace`, and the `FrozenInstanceError` on assignment all behave as before
+(`python benchmarks/instructions.py` counts what a question costs).
 """
 
 from __future__ import annotations
