@@ -189,7 +189,10 @@ def _starts_with_word_char(items: list[Any]) -> bool:
     if op is sre.IN:
         return all(
             (kind is sre.LITERAL and bool(re.fullmatch(r"\w", chr(value))))
-            or (kind is sre.RANGE and all(re.fullmatch(r"\w", chr(c)) for c in value))
+            or (
+                kind is sre.RANGE
+                and all(re.fullmatch(r"\w", chr(c)) for c in range(value[0], value[1] + 1))
+            )
             or (kind is sre.CATEGORY and value in (sre.CATEGORY_DIGIT, sre.CATEGORY_WORD))
             for kind, value in av
         )
@@ -219,8 +222,9 @@ def test_every_word_pattern_alternative_begins_at_a_word(alternative: str) -> No
     assert _starts_with_word_char(items[1:]), "\\b must be followed by a letter or digit"
 
 
-def test_every_word_pattern_alternative_is_checked_by_the_walker() -> None:
+def test_the_word_start_check_rejects_what_may_begin_elsewhere() -> None:
     assert not _starts_with_word_char([*sre_parse.parse(r"(?:a )?-")])
+    assert not _starts_with_word_char([*sre_parse.parse(r"[0-z]")])  # ":" is in the range
     assert not _starts_with_word_char([*sre_parse.parse(r"(?=a)a")])
     assert not _starts_with_word_char([*sre_parse.parse(r"[^a]")])
     assert _starts_with_word_char([*sre_parse.parse(r"(?:x|\d+)?[a-z]")])
