@@ -64,8 +64,10 @@ async def call(app: Any, method: str, path: str, body: bytes = b"") -> int:
     return status
 
 
-async def measure(requests: int, rounds: int) -> dict[str, float]:
-    scratch = tempfile.mkdtemp(prefix="faqbot-asgi-")
+def bench_app() -> tuple[Any, list[bytes]]:
+    """The app as benchmarked (rate limiter on at limits no loop reaches, the store in a scratch
+    file, no reload watcher) and the request bodies of the QUESTIONS."""
+    scratch = tempfile.mkdtemp(prefix="faqbot-bench-")
     app = create_app(
         Settings(
             rate_limit_per_minute=100_000_000,
@@ -74,7 +76,11 @@ async def measure(requests: int, rounds: int) -> dict[str, float]:
             reload_interval=0,
         )
     )
-    bodies = [json.dumps({"question": q}).encode() for q in QUESTIONS]
+    return app, [json.dumps({"question": q}).encode() for q in QUESTIONS]
+
+
+async def measure(requests: int, rounds: int) -> dict[str, float]:
+    app, bodies = bench_app()
     endpoints: dict[str, Callable[[int], Awaitable[int]]] = {
         "health_us": lambda i: call(app, "GET", "/api/health"),
         "ask_us": lambda i: call(app, "POST", "/api/ask", bodies[i % len(bodies)]),

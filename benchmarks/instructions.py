@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 
-from asgi import call  # benchmarks/ is the script's folder
+from asgi import bench_app, call  # benchmarks/ is the script's folder
 from load import QUESTIONS
-
-from web.app import create_app
-from web.settings import Settings
 
 WHAT = ("health", "ask", "bot")
 WARM_UP = 64
@@ -36,16 +31,7 @@ WARM_UP = 64
 
 def requests(what: str, count: int) -> None:
     """Make `count` requests of one kind after the warm-up (run under callgrind)."""
-    scratch = tempfile.mkdtemp(prefix="faqbot-instructions-")
-    app = create_app(
-        Settings(
-            rate_limit_per_minute=100_000_000,
-            rate_limit_burst=1_000_000,
-            db=f"{scratch}/store.sqlite3",
-            reload_interval=0,
-        )
-    )
-    bodies = [json.dumps({"question": q}).encode() for q in QUESTIONS]
+    app, bodies = bench_app()
     assistant = app.state.holder.assistant
 
     async def one(kind: str, i: int) -> None:
