@@ -6,7 +6,9 @@ without the network, uvicorn or a load generator competing for the CPU.
 Calls the app directly with ready-made ASGI messages (the varied questions of load.py, the rate
 limiter on with limits the loop cannot reach, the store in a scratch file) and reports the best
 round's microseconds per request, and the same for the bot and its JSON alone. Steadier than
-`load.py` on a shared machine; it leaves out what every request pays in uvicorn.
+`load.py` on a shared machine; it leaves out what every request pays in uvicorn. For scale, it
+also times a FastAPI route added here that returns a constant: what the framework itself costs a
+trivial request, next to `GET /api/health`, which load.py uses as the trivial endpoint.
 """
 
 from __future__ import annotations
@@ -81,8 +83,14 @@ def bench_app() -> tuple[Any, list[bytes]]:
 
 async def measure(requests: int, rounds: int) -> dict[str, float]:
     app, bodies = bench_app()
+
+    @app.get("/bench/constant")
+    async def constant() -> dict[str, str]:
+        return {"status": "ok"}
+
     endpoints: dict[str, Callable[[int], Awaitable[int]]] = {
         "health_us": lambda i: call(app, "GET", "/api/health"),
+        "constant_us": lambda i: call(app, "GET", "/bench/constant"),
         "ask_us": lambda i: call(app, "POST", "/api/ask", bodies[i % len(bodies)]),
     }
     assistant = app.state.holder.assistant
@@ -97,6 +105,7 @@ async def measure(requests: int, rounds: int) -> dict[str, float]:
         for i in range(400):  # warm-up: caches, imports, first store writes
             assert await endpoints["ask_us"](i) == 200
             assert await endpoints["health_us"](i) == 200
+            assert await endpoints["constant_us"](i) == 200
         for name, endpoint in endpoints.items():
             best = float("inf")
             for _ in range(rounds):
@@ -120,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"GET /api/health {r['health_us']:.1f} us/request; POST /api/ask "
         f"{r['ask_us']:.1f} us/request; health/ask = {r['ratio']:.2f}; the bot and its JSON "
-        f"alone {r['bot_us']:.1f} us/question"
+        f"alone {r['bot_us']:.1f} us/question; a FastAPI route returning a constant "
+        f"{r['constant_us']:.1f} us/request"
     )
     return 0
 

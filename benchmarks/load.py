@@ -1,18 +1,23 @@
 """HTTP load benchmark: `POST /api/ask` with varied questions side by side with the trivial
 `GET /api/health` of the same server, in one run, on 127.0.0.1 only.
 
-    python benchmarks/load.py [--workers 1 2] [--connections 8 32] [--seconds 10] [--rounds 3]
-                              [--pin] [--json]
+    python benchmarks/load.py [--workers 1 2] [--connections 8 32] [--seconds 5] [--rounds 6]
+                              [--pin] [--new-connections] [--json]
 
-Starts `faqbot serve` on a free loopback port for each worker count, runs wrk (Debian package
-`wrk`) against both endpoints at each connection count (trivial first, then ask, alternating
-for --rounds rounds, each run bounded by --seconds), and reports the medians over the rounds of
-requests per second and p50/p99 latency, and all errors (any non-2xx reply counts).
+Starts one `faqbot serve` per worker count on its own free loopback port, one after the other
+(each start is timed on its own), and keeps them all running. Then, at each connection count,
+it runs wrk (Debian package `wrk`) for --seconds against every cell, a cell being one server and
+one endpoint, in --rounds rounds; the cells take turns in each round, in reverse order every
+other round, so that every cell sees the same drift of a shared machine, including the
+comparison between worker counts. Each figure is the median over the rounds; any non-2xx reply
+or socket error counts as an error. It ends with the issue's targets, each met or not, and
+exits 1 when one is not met.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -25,6 +30,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +62,11 @@ LOAD_ENV = {
     "FAQBOT_RATE_LIMIT_BURST": "1000000",
     "FAQBOT_DB": "benchmarks/data/load.sqlite3",
 }
+# The issue's targets.
+MIN_THROUGHPUT_RATIO = 0.70
+MAX_P99_RATIO = 1.25
+MAX_READY_S = 2.0
+ENDPOINTS = ("trivial", "ask")
 
 
 def wrk_script(folder: Path) -> Path:
@@ -107,10 +118,18 @@ def _ms(value: str, unit: str) -> float:
 
 
 def wrk(
-    url: str, connections: int, seconds: int, script: Path | None, cpu: str | None = None
+    url: str,
+    connections: int,
+    seconds: int,
+    script: Path | None,
+    cpu: str | None = None,
+    close: bool = False,
 ) -> dict[str, float]:
-    """Run wrk once and parse throughput, latency percentiles and errors."""
+    """Run wrk once and parse throughput, latency percentiles and errors. With `close`, every
+    request asks for its connection to be closed, so each one comes on a new connection."""
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if close:
+        cmd += ["-H", "Connection: close"]
     if cpu is not None:
         cmd = ["taskset", "-c", cpu, *cmd]
     if script is not None:
@@ -138,45 +157,81 @@ def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def run(
-    workers: int, connections: list[int], seconds: int, rounds: int, pin: bool = False
-) -> dict[str, Any]:
-    """Serve with `workers` processes and load both endpoints at each connection count, in
-    `rounds` alternating rounds (trivial, ask, trivial, ask, ...) so that both see the same
-    drift of a shared machine; each figure is the median over the rounds. With `pin` and one
-    worker, the server runs on CPU 0 and wrk on CPU 1, so they do not take turns on a core."""
+@dataclass
+class Server:
+    """One running `faqbot serve` and what wrk needs to load it."""
+
+    workers: int
+    process: subprocess.Popen[bytes]
+    base: str
+    ready_s: float
+    cpu: str | None  # the CPU wrk runs on when the server is pinned to the other one
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(15)
+
+
+def start_server(workers: int, scratch: Path, pin: bool) -> Server:
+    """Start `faqbot serve` with `workers` processes and time it until health answers. With
+    `pin` and one worker, the server runs on CPU 0 and wrk on CPU 1 (they do not take turns)."""
     pinned = pin and workers == 1
-    server_cpu, load_cpu = ("0", "1") if pinned else (None, None)
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
+    env = {**os.environ, **LOAD_ENV, "FAQBOT_DB": str(scratch / f"load-{workers}.sqlite3")}
+    process = subprocess.Popen(
         [
-            *(["taskset", "-c", server_cpu] if server_cpu else []),
+            *(["taskset", "-c", "0"] if pinned else []),
             str(FAQBOT),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
+            *("serve", "--port", str(port), "--workers", str(workers)),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **LOAD_ENV},
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
+    base = f"http://127.0.0.1:{port}"
     try:
         ready_s = wait_ready(f"{base}/api/health")
-        script = wrk_script(Path(tempfile.mkdtemp(prefix="faqbot-load-")))
-        wrk(f"{base}/api/health", 8, 2, None, load_cpu)  # warm-up
-        wrk(f"{base}/api/ask", 8, 2, script, load_cpu)
-        rows = []
-        for c in connections:
-            trivial_runs, ask_runs = [], []
-            for _ in range(rounds):
-                trivial_runs.append(wrk(f"{base}/api/health", c, seconds, None, load_cpu))
-                ask_runs.append(wrk(f"{base}/api/ask", c, seconds, script, load_cpu))
+    except RuntimeError:
+        process.terminate()
+        raise
+    return Server(workers, process, base, ready_s, "1" if pinned else None)
+
+
+def turns(cells: list[Any], rounds: int) -> list[Any]:
+    """The cells in turn for every round, in reverse order every other round (A B B A ...), so
+    that a steady drift of the machine's speed weighs on every cell alike."""
+    order: list[Any] = []
+    for i in range(rounds):
+        order += cells if i % 2 == 0 else cells[::-1]
+    return order
+
+
+def measure(
+    servers: list[Server], connections: list[int], seconds: int, rounds: int, close: bool = False
+) -> list[dict[str, Any]]:
+    """Load every cell (server, endpoint) at each connection count, in alternating turns."""
+    script = wrk_script(Path(tempfile.mkdtemp(prefix="faqbot-load-")))
+    paths = {"trivial": ("/api/health", None), "ask": ("/api/ask", script)}
+    for server in servers:  # warm-up
+        for path, lua in paths.values():
+            wrk(server.base + path, 8, 2, lua, server.cpu)
+    rows = []
+    for c in connections:
+        cells = [(s, endpoint) for s in servers for endpoint in ENDPOINTS]
+        found: dict[tuple[int, str], list[dict[str, float]]] = {}
+        for server, endpoint in turns(cells, rounds):
+            path, lua = paths[endpoint]
+            result = wrk(server.base + path, c, seconds, lua, server.cpu, close)
+            found.setdefault((server.workers, endpoint), []).append(result)
+        for server in servers:
+            trivial_runs, ask_runs = (
+                found[(server.workers, "trivial")],
+                found[(server.workers, "ask")],
+            )
             trivial, ask = _median_run(trivial_runs), _median_run(ask_runs)
             rows.append(
                 {
+                    "workers": server.workers,
                     "connections": c,
                     "trivial": trivial,
                     "ask": ask,
@@ -185,43 +240,113 @@ def run(
                     "rounds": {"trivial": trivial_runs, "ask": ask_runs},
                 }
             )
-        return {"workers": workers, "pinned": pinned, "ready_s": ready_s, "runs": rows}
-    finally:
-        server.terminate()
-        server.wait(15)
+    return rows
+
+
+def targets(servers: list[Server], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issue's targets, each with what was measured and whether it was met."""
+    found = []
+
+    def check(name: str, met: bool, measured: str) -> None:
+        found.append({"target": name, "met": met, "measured": measured})
+
+    for r in rows:
+        cell = f"{r['workers']} worker(s), {r['connections']} connections"
+        ratio, p99 = r["throughput_ratio"], r["p99_ratio"]
+        check(
+            f"ask / health throughput >= {MIN_THROUGHPUT_RATIO:.2f}, {cell}",
+            ratio >= MIN_THROUGHPUT_RATIO,
+            f"{ratio:.2f}",
+        )
+        check(
+            f"ask p99 <= {MAX_P99_RATIO:.2f} x health p99, {cell}",
+            p99 <= MAX_P99_RATIO,
+            f"{p99:.2f}",
+        )
+    errors = int(sum(r["trivial"]["errors"] + r["ask"]["errors"] for r in rows))
+    check("no errors", errors == 0, f"{errors}")
+    by_cell = {(r["workers"], r["connections"]): r["ask"]["rps"] for r in rows}
+    workers = sorted({s.workers for s in servers})
+    for c in sorted({r["connections"] for r in rows}):
+        for fewer, more in itertools.pairwise(workers):
+            a, b = by_cell[(fewer, c)], by_cell[(more, c)]
+            check(
+                f"ask throughput grows from {fewer} to {more} workers, {c} connections",
+                b > a,
+                f"{a:.0f} -> {b:.0f} req/s",
+            )
+    for s in servers:
+        check(
+            f"answers within {MAX_READY_S:.0f} s of starting, {s.workers} worker(s)",
+            s.ready_s <= MAX_READY_S,
+            f"{s.ready_s:.2f} s",
+        )
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one wrk run")
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument(
         "--pin", action="store_true", help="one worker: server on CPU 0, wrk on CPU 1 (taskset)"
+    )
+    parser.add_argument(
+        "--new-connections",
+        action="store_true",
+        help="every request on a new connection (Connection: close), as without keep-alive",
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
-    results = [run(w, args.connections, args.seconds, args.rounds, args.pin) for w in args.workers]
+    scratch = Path(tempfile.mkdtemp(prefix="faqbot-load-"))
+    servers: list[Server] = []
+    try:
+        for w in sorted(set(args.workers)):
+            servers.append(start_server(w, scratch, args.pin))
+        rows = measure(servers, args.connections, args.seconds, args.rounds, args.new_connections)
+    finally:
+        for s in servers:
+            s.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    checked = targets(servers, rows)
+    met = all(t["met"] for t in checked)
     if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
+        result = {
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "new_connections": args.new_connections,
+            "servers": [
+                {"workers": s.workers, "ready_s": s.ready_s, "pinned": s.cpu is not None}
+                for s in servers
+            ],
+            "rows": rows,
+            "targets": checked,
+            "all_met": met,
+        }
+        print(json.dumps(result, indent=2))
+        return 0 if met else 1
     print("workers conns | health rps  p50 ms  p99 ms | ask rps  p50 ms  p99 ms | ratio  p99x  err")
-    for r in results:
-        for row in r["runs"]:
-            t, a = row["trivial"], row["ask"]
-            print(
-                f"{r['workers']:>7} {row['connections']:>5} | {t['rps']:>10.0f} {t['p50_ms']:>7.2f}"
-                f" {t['p99_ms']:>7.2f} | {a['rps']:>7.0f} {a['p50_ms']:>7.2f} {a['p99_ms']:>7.2f}"
-                f" | {row['throughput_ratio']:>5.2f} {row['p99_ratio']:>5.2f}"
-                f" {int(t['errors'] + a['errors']):>4}"
-            )
-        pinned = " (server on CPU 0, wrk on CPU 1)" if r["pinned"] else ""
-        print(f"        workers={r['workers']}{pinned}: ready {r['ready_s']:.2f} s after start")
-    return 0
+    for row in rows:
+        t, a = row["trivial"], row["ask"]
+        print(
+            f"{row['workers']:>7} {row['connections']:>5} | {t['rps']:>10.0f} {t['p50_ms']:>7.2f}"
+            f" {t['p99_ms']:>7.2f} | {a['rps']:>7.0f} {a['p50_ms']:>7.2f} {a['p99_ms']:>7.2f}"
+            f" | {row['throughput_ratio']:>5.2f} {row['p99_ratio']:>5.2f}"
+            f" {int(t['errors'] + a['errors']):>4}"
+        )
+    for s in servers:
+        pinned = " (server on CPU 0, wrk on CPU 1)" if s.cpu is not None else ""
+        print(f"        workers={s.workers}{pinned}: ready {s.ready_s:.2f} s after start")
+    print(f"\nTargets ({args.rounds} rounds of {args.seconds} s, medians):")
+    for t in checked:
+        print(f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['measured']}")
+    print("Every target met in this run." if met else "Not every target met in this run.")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
