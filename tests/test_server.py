@@ -1,11 +1,25 @@
-"""`faqbot serve` sets TCP_NODELAY on every connection (multi-worker keep-alive stalls)."""
+"""`faqbot serve`: TCP_NODELAY on every connection (multi-worker keep-alive stalls), and with
+several workers a listening socket per worker, so that connections reach every worker."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import http.client
+import os
 import socket
+import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
-from web.server import NoDelayHttpToolsProtocol
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_faults import FAQBOT, serve
+from web.server import NoDelayHttpToolsProtocol, OwnListenerEventLoop, reuse_port_socket
+
+LISTEN, ESTABLISHED = "0A", "01"  # socket states in /proc/net/tcp
 
 
 class _Transport:
@@ -26,3 +40,101 @@ def test_connection_made_sets_tcp_nodelay(monkeypatch: Any) -> None:
         protocol = NoDelayHttpToolsProtocol.__new__(NoDelayHttpToolsProtocol)
         protocol.connection_made(_Transport(sock))  # type: ignore[arg-type]
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_reuse_port_sockets_share_one_address() -> None:
+    with reuse_port_socket("127.0.0.1", 0) as first:
+        address = first.getsockname()
+        with reuse_port_socket(*address) as second:
+            assert second.getsockname() == address
+            assert second.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0
+
+
+def test_reuse_port_socket_on_a_taken_port_raises_oserror() -> None:
+    with socket.socket() as taken:  # bound without SO_REUSEPORT, as another program would
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            reuse_port_socket(*taken.getsockname())
+
+
+def test_own_listener_loop_listens_on_its_own_socket_at_the_shared_address() -> None:
+    loop = OwnListenerEventLoop()
+    try:
+        with reuse_port_socket("127.0.0.1", 0) as shared:
+            server = loop.run_until_complete(loop.create_server(asyncio.Protocol, sock=shared))
+            (own,) = server.sockets
+            assert own.getsockname() == shared.getsockname()
+            assert own.fileno() != shared.fileno()
+            assert shared.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0
+            with socket.create_connection(shared.getsockname(), timeout=5):
+                pass  # the worker's own socket takes the connection
+            server.close()
+            loop.run_until_complete(server.wait_closed())
+    finally:
+        loop.close()
+
+
+def _inodes(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 sockets with local `port` in `state` (hex code of /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            found.add(fields[9])
+    return found
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                found.add(target[len("socket:[") : -1])
+    return found
+
+
+def test_two_workers_each_listen_and_both_get_connections(tmp_path: Path) -> None:
+    """16 connections opened together reach both workers (a shared socket often gave all of
+    them to one); the chance that hashing sends all 16 to one worker is 2 in 65,536."""
+    proc, base = serve(tmp_path, "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        deadline = time.monotonic() + 20
+        while len(_inodes(port, LISTEN)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_inodes(port, LISTEN)) == 2  # one listening socket per worker
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
+        for c in connections:
+            c.connect()
+        for c in connections:
+            c.request("GET", "/api/health")
+        assert [c.getresponse().status for c in connections] == [200] * 16
+        established = _inodes(port, ESTABLISHED)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        per_worker = [len(_socket_inodes(int(pid)) & established) for pid in children]
+        assert sum(per_worker) == 16
+        assert sorted(per_worker)[-2] >= 1, per_worker  # at least two processes serve
+        for c in connections:
+            c.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+
+
+def test_serve_with_workers_on_a_taken_port_says_so_and_exits_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(FAQBOT), "serve", "--port", str(port), "--workers", "2"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
