@@ -80,8 +80,12 @@ local bodies = {{
 }}
 local requests = {{}}
 init = function(args)
+  local headers = {{["Content-Type"] = "application/json"}}
+  for name, value in pairs(wrk.headers) do  -- wrk's -H headers (Connection: close)
+    headers[name] = value
+  end
   for i, body in ipairs(bodies) do
-    requests[i] = wrk.format("POST", "/api/ask", {{["Content-Type"] = "application/json"}}, body)
+    requests[i] = wrk.format("POST", "/api/ask", headers, body)
   end
 end
 local n = 0
