@@ -211,10 +211,15 @@ def turns(cells: list[Any], rounds: int) -> list[Any]:
 
 
 def measure(
-    servers: list[Server], connections: list[int], seconds: int, rounds: int, close: bool = False
+    servers: list[Server],
+    connections: list[int],
+    seconds: int,
+    rounds: int,
+    scratch: Path,
+    close: bool = False,
 ) -> list[dict[str, Any]]:
     """Load every cell (server, endpoint) at each connection count, in alternating turns."""
-    script = wrk_script(Path(tempfile.mkdtemp(prefix="faqbot-load-")))
+    script = wrk_script(scratch)
     paths = {"trivial": ("/api/health", None), "ask": ("/api/ask", script)}
     for server in servers:  # warm-up
         for path, lua in paths.values():
@@ -312,7 +317,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for w in sorted(set(args.workers)):
             servers.append(start_server(w, scratch, args.pin))
-        rows = measure(servers, args.connections, args.seconds, args.rounds, args.new_connections)
+        rows = measure(
+            servers, args.connections, args.seconds, args.rounds, scratch, args.new_connections
+        )
     finally:
         for s in servers:
             s.stop()
