@@ -2,15 +2,17 @@
 `GET /api/health` of the same server, in one run, on 127.0.0.1 only.
 
     python benchmarks/load.py [--workers 1 2] [--connections 8 32] [--seconds 5] [--rounds 6]
-                              [--pin] [--new-connections] [--json]
+                              [--pin] [--new-connections] [--plain-health] [--json]
 
 Starts one `faqbot serve` per worker count on its own free loopback port, one after the other
 (each start is timed on its own), and keeps them all running. Then, at each connection count,
 it runs wrk (Debian package `wrk`) for --seconds against every cell, a cell being one server and
 one endpoint, in --rounds rounds; the cells take turns in each round, in reverse order every
 other round, so that every cell sees the same drift of a shared machine, including the
-comparison between worker counts. Each figure is the median over the rounds; any non-2xx reply
-or socket error counts as an error. It ends with the issue's targets, each met or not, and
+comparison between worker counts. wrk sends both endpoints' requests from a Lua script, so that
+the load generator, which shares the machine, does the same work for each (--plain-health
+loads health without one). Each figure is the median over the rounds; any non-2xx reply or
+socket error counts as an error. It ends with the issue's targets, each met or not, and
 exits 1 when one is not met.
 """
 
@@ -69,24 +71,39 @@ MAX_READY_S = 2.0
 ENDPOINTS = ("trivial", "ask")
 
 
-def wrk_script(folder: Path) -> Path:
-    """A wrk Lua script that POSTs the QUESTIONS in turn, each request built once per thread."""
-    bodies = ",\n  ".join(f"[==[{json.dumps({'question': q})}]==]" for q in QUESTIONS)
-    path = folder / "ask.lua"
-    path.write_text(
-        f"""-- Written by benchmarks/load.py: POST /api/ask with a different question each time.
-local bodies = {{
+def wrk_script(folder: Path, endpoint: str) -> Path:
+    """A wrk Lua script for `endpoint`: for "ask", POST /api/ask with the QUESTIONS in turn; for
+    "trivial", GET /api/health. Both build their requests once per thread and hand one out per
+    request from a `request` function, so that wrk does the same work for either endpoint (a
+    Lua call per request costs wrk's threads, which share the two cores with the server)."""
+    if endpoint == "ask":
+        bodies = ",\n  ".join(f"[==[{json.dumps({'question': q})}]==]" for q in QUESTIONS)
+        build = f"""local bodies = {{
   {bodies},
 }}
-local requests = {{}}
+local function build(headers)
+  headers["Content-Type"] = "application/json"
+  local built = {{}}
+  for i, body in ipairs(bodies) do
+    built[i] = wrk.format("POST", "/api/ask", headers, body)
+  end
+  return built
+end"""
+    else:
+        build = """local function build(headers)
+  return {wrk.format("GET", "/api/health", headers)}
+end"""
+    path = folder / f"{endpoint}.lua"
+    path.write_text(
+        f"""-- Written by benchmarks/load.py: the {endpoint} requests, built once per thread.
+{build}
+local requests
 init = function(args)
-  local headers = {{["Content-Type"] = "application/json"}}
+  local headers = {{}}
   for name, value in pairs(wrk.headers) do  -- wrk's -H headers (Connection: close)
     headers[name] = value
   end
-  for i, body in ipairs(bodies) do
-    requests[i] = wrk.format("POST", "/api/ask", headers, body)
-  end
+  requests = build(headers)
 end
 local n = 0
 request = function()
@@ -217,10 +234,13 @@ def measure(
     rounds: int,
     scratch: Path,
     close: bool = False,
+    scripted_health: bool = True,
 ) -> list[dict[str, Any]]:
     """Load every cell (server, endpoint) at each connection count, in alternating turns."""
-    script = wrk_script(scratch)
-    paths = {"trivial": ("/api/health", None), "ask": ("/api/ask", script)}
+    paths = {
+        "trivial": ("/api/health", wrk_script(scratch, "trivial") if scripted_health else None),
+        "ask": ("/api/ask", wrk_script(scratch, "ask")),
+    }
     for server in servers:  # warm-up
         for path, lua in paths.values():
             wrk(server.base + path, 8, 2, lua, server.cpu)
@@ -307,6 +327,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="every request on a new connection (Connection: close), as without keep-alive",
     )
+    parser.add_argument(
+        "--plain-health",
+        action="store_true",
+        help="health without a Lua script (wrk then does less work per health request than per "
+        "ask request; the comparison of earlier versions of this script)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -318,7 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for w in sorted(set(args.workers)):
             servers.append(start_server(w, scratch, args.pin))
         rows = measure(
-            servers, args.connections, args.seconds, args.rounds, scratch, args.new_connections
+            servers,
+            args.connections,
+            args.seconds,
+            args.rounds,
+            scratch,
+            args.new_connections,
+            scripted_health=not args.plain_health,
         )
     finally:
         for s in servers:
@@ -331,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seconds": args.seconds,
             "rounds": args.rounds,
             "new_connections": args.new_connections,
+            "plain_health": args.plain_health,
             "servers": [
                 {"workers": s.workers, "ready_s": s.ready_s, "pinned": s.cpu is not None}
                 for s in servers
