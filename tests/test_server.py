@@ -7,9 +7,11 @@ import asyncio
 import contextlib
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,32 @@ def test_two_workers_each_listen_and_both_get_connections(tmp_path: Path) -> Non
         assert sorted(per_worker)[-2] >= 1, per_worker  # at least two processes serve
         for c in connections:
             c.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+
+
+def test_a_killed_worker_is_replaced_and_listens_on_a_socket_of_its_own(tmp_path: Path) -> None:
+    proc, base = serve(tmp_path, "--workers", "2")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        deadline = time.monotonic() + 20
+        while len(before := _inodes(port, LISTEN)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(before) == 2
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        victim = next(int(pid) for pid in children if _socket_inodes(int(pid)) & before)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            after = _inodes(port, LISTEN)
+            if len(after) == 2 and after != before:
+                break
+            time.sleep(0.05)
+        assert len(after) == 2 and len(after & before) == 1  # the new worker's own socket
+        for _ in range(8):
+            with urllib.request.urlopen(f"{base}/api/health", timeout=10) as res:
+                assert res.status == 200
     finally:
         proc.terminate()
         proc.communicate(timeout=15)
