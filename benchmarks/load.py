@@ -115,6 +115,14 @@ end
     return path
 
 
+def wrk_installed() -> bool:
+    """Whether wrk is on the PATH; if not, say how to install it."""
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -335,8 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+    if not wrk_installed():
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="faqbot-load-"))
     servers: list[Server] = []

@@ -21,7 +21,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from load import start_server, turns, wrk, wrk_script  # benchmarks/ is the script's folder
+# benchmarks/ is the script's folder
+from load import start_server, turns, wrk, wrk_installed, wrk_script
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,8 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+    if not wrk_installed():
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="faqbot-load-"))
     cells = {
