@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,6 @@ LOAD_ENV = {
 MIN_THROUGHPUT_RATIO = 0.70
 MAX_P99_RATIO = 1.25
 MAX_READY_S = 2.0
-ENDPOINTS = ("trivial", "ask")
 
 
 def wrk_script(folder: Path, endpoint: str) -> Path:
@@ -179,7 +178,7 @@ def wrk(
     }
 
 
-def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     """Per-key medians over the rounds; errors are summed."""
     out = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")}
     out["errors"] = sum(r["errors"] for r in runs)
@@ -235,6 +234,26 @@ def turns(cells: list[Any], rounds: int) -> list[Any]:
     return order
 
 
+Cell = tuple[str, Path | None, str | None]  # URL, wrk's Lua script, CPU for wrk (or None)
+
+
+def take_turns(
+    cells: Mapping[Any, Cell], connections: int, seconds: int, rounds: int, close: bool = False
+) -> dict[Any, list[dict[str, float]]]:
+    """Run wrk against every cell once per round, in `turns`; each cell's results in order."""
+    found: dict[Any, list[dict[str, float]]] = {}
+    for key in turns(list(cells), rounds):
+        url, lua, cpu = cells[key]
+        found.setdefault(key, []).append(wrk(url, connections, seconds, lua, cpu, close))
+    return found
+
+
+def warm_up(cells: Mapping[Any, Cell]) -> None:
+    """Two seconds of wrk at 8 connections on each cell: caches, imports, first store writes."""
+    for url, lua, cpu in cells.values():
+        wrk(url, 8, 2, lua, cpu)
+
+
 def measure(
     servers: list[Server],
     connections: list[int],
@@ -249,23 +268,21 @@ def measure(
         "trivial": ("/api/health", wrk_script(scratch, "trivial") if scripted_health else None),
         "ask": ("/api/ask", wrk_script(scratch, "ask")),
     }
-    for server in servers:  # warm-up
-        for path, lua in paths.values():
-            wrk(server.base + path, 8, 2, lua, server.cpu)
+    cells = {
+        (server.workers, endpoint): (server.base + path, lua, server.cpu)
+        for server in servers
+        for endpoint, (path, lua) in paths.items()
+    }
+    warm_up(cells)
     rows = []
     for c in connections:
-        cells = [(s, endpoint) for s in servers for endpoint in ENDPOINTS]
-        found: dict[tuple[int, str], list[dict[str, float]]] = {}
-        for server, endpoint in turns(cells, rounds):
-            path, lua = paths[endpoint]
-            result = wrk(server.base + path, c, seconds, lua, server.cpu, close)
-            found.setdefault((server.workers, endpoint), []).append(result)
+        found = take_turns(cells, c, seconds, rounds, close)
         for server in servers:
             trivial_runs, ask_runs = (
                 found[(server.workers, "trivial")],
                 found[(server.workers, "ask")],
             )
-            trivial, ask = _median_run(trivial_runs), _median_run(ask_runs)
+            trivial, ask = median_run(trivial_runs), median_run(ask_runs)
             rows.append(
                 {
                     "workers": server.workers,

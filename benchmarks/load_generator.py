@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 # benchmarks/ is the script's folder
-from load import start_server, turns, wrk, wrk_installed, wrk_script
+from load import median_run, start_server, take_turns, warm_up, wrk_installed, wrk_script
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,25 +35,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not wrk_installed():
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="faqbot-load-"))
-    cells = {
+    scripts = {
         "health_plain": ("/api/health", None),
         "health_script": ("/api/health", wrk_script(scratch, "trivial")),
         "ask_script": ("/api/ask", wrk_script(scratch, "ask")),
     }
     server = start_server(args.workers, scratch, pin=False)
+    cells = {name: (server.base + path, lua, None) for name, (path, lua) in scripts.items()}
     rows = []
     try:
-        for path, lua in cells.values():  # warm-up
-            wrk(server.base + path, 8, 2, lua)
+        warm_up(cells)
         for c in args.connections:
-            found: dict[str, list[dict[str, float]]] = {}
-            for name in turns(list(cells), args.rounds):
-                path, lua = cells[name]
-                found.setdefault(name, []).append(wrk(server.base + path, c, args.seconds, lua))
-            medians = {
-                name: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p99_ms")}
-                for name, runs in found.items()
-            }
+            found = take_turns(cells, c, args.seconds, args.rounds)
+            medians = {name: median_run(runs) for name, runs in found.items()}
             rows.append({"workers": args.workers, "connections": c, **medians})
     finally:
         server.stop()

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,16 +98,22 @@ def _socket_inodes(pid: int) -> set[str]:
     return found
 
 
+def _wait_for_listeners(port: int, ready: Callable[[set[str]], bool]) -> set[str]:
+    """The listening sockets on `port` once `ready` accepts them, or after 20 s."""
+    deadline = time.monotonic() + 20
+    while not ready(found := _inodes(port, LISTEN)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def test_two_workers_each_listen_and_both_get_connections(tmp_path: Path) -> None:
     """16 connections opened together reach both workers (a shared socket often gave all of
     them to one); the chance that hashing sends all 16 to one worker is 2 in 65,536."""
     proc, base = serve(tmp_path, "--workers", "2")
     port = int(base.rsplit(":", 1)[1])
     try:
-        deadline = time.monotonic() + 20
-        while len(_inodes(port, LISTEN)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(_inodes(port, LISTEN)) == 2  # one listening socket per worker
+        listening = _wait_for_listeners(port, lambda found: len(found) >= 2)
+        assert len(listening) == 2  # one listening socket per worker
         connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(16)]
         for c in connections:
             c.connect()
@@ -129,19 +136,12 @@ def test_a_killed_worker_is_replaced_and_listens_on_a_socket_of_its_own(tmp_path
     proc, base = serve(tmp_path, "--workers", "2")
     port = int(base.rsplit(":", 1)[1])
     try:
-        deadline = time.monotonic() + 20
-        while len(before := _inodes(port, LISTEN)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        before = _wait_for_listeners(port, lambda found: len(found) >= 2)
         assert len(before) == 2
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         victim = next(int(pid) for pid in children if _socket_inodes(int(pid)) & before)
         os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            after = _inodes(port, LISTEN)
-            if len(after) == 2 and after != before:
-                break
-            time.sleep(0.05)
+        after = _wait_for_listeners(port, lambda found: len(found) == 2 and found != before)
         assert len(after) == 2 and len(after & before) == 1  # the new worker's own socket
         for _ in range(8):
             with urllib.request.urlopen(f"{base}/api/health", timeout=10) as res:
