@@ -79,12 +79,14 @@ class SynonymGroup:
 
 @dataclass(frozen=True)
 class UncoveredTopic:
-    """An in-scope topic no reviewed passage answers, with the referral message to give."""
+    """An in-scope topic no reviewed passage answers, with the referral message to give and
+    example questions visitors ask about it."""
 
     name: str
     phrases: tuple[str, ...]
     message: str
     line: int = 0
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -391,11 +393,13 @@ def parse_synonyms(text: str, rel: str) -> tuple[list[SynonymGroup], list[Proble
 
 
 def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Problem]]:
-    """Parse `[topic]` blocks, each with `phrases:` (comma-separated) and `message:` lines."""
+    """Parse `[topic]` blocks, each with `phrases:` (comma-separated) and `message:` lines and
+    any number of `? example question` lines."""
     out = _Collector(rel)
     topics: list[UncoveredTopic] = []
     current: tuple[int, str] | None = None
     body: list[tuple[int, str]] = []
+    questions: list[str] = []
 
     def finish() -> None:
         if current is None:
@@ -427,13 +431,22 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
             if key not in ("phrases", "message"):
                 out.error(n, f"unknown field `{key}`; a topic has `phrases:` and `message:` only")
         if phrases and message:
-            topics.append(UncoveredTopic(current[1], phrases, message, current[0]))
+            topics.append(
+                UncoveredTopic(current[1], phrases, message, current[0], tuple(questions))
+            )
 
     for n, line in _lines(text):
         stripped = line.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             finish()
-            current, body = (n, stripped[1:-1].strip()), []
+            current, body, questions = (n, stripped[1:-1].strip()), [], []
+        elif stripped.startswith("?"):
+            if current is None:
+                out.error(n, "an example question before the first `[topic name]` line")
+            elif not stripped[1:].strip():
+                out.error(n, "an empty `?` line; write the example question after the `?`")
+            else:
+                questions.append(" ".join(stripped[1:].split()))
         else:
             body.append((n, line))
     finish()

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeError, load_knowledge, parse_article, require_valid
+from bot.knowledge import (
+    KnowledgeError,
+    load_knowledge,
+    parse_article,
+    parse_uncovered,
+    require_valid,
+)
 from tests.conftest import SHARED, SHIPPED_KNOWLEDGE, TINY_ARTICLE, write_knowledge
 
 TODAY = date(2026, 6, 1)
@@ -164,3 +170,15 @@ def test_require_valid_raises_with_every_error(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as info:
         require_valid(k)
     assert "tiny.md:1:" in str(info.value)
+
+
+def test_uncovered_topic_reads_example_questions(tmp_path: Path) -> None:
+    text = "[cost]\nphrases: cost\n? how much is it\nmessage: Ask us.\n?   what do   you charge\n"
+    topics, problems = parse_uncovered(text, "uncovered-topics.txt")
+    assert problems == []
+    assert topics[0].questions == ("how much is it", "what do you charge")
+
+
+def test_uncovered_topic_example_before_any_topic_is_an_error(tmp_path: Path) -> None:
+    _, problems = parse_uncovered("? how much\n[cost]\nphrases: cost\nmessage: Ask.\n", "u.txt")
+    assert [(p.line, "before the first" in p.message) for p in problems] == [(1, True)]
