@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from web.routes import AskEndpoint
 
 
 def test_ask_returns_the_answer_json_form(client: TestClient) -> None:
@@ -26,6 +22,17 @@ def test_ask_crisis_reply_has_resources_and_no_contact(client: TestClient) -> No
     data = client.post("/api/ask", json={"question": "i want to end my life"}).json()
     assert data["kind"] == "crisis" and data["contact"] is None and data["passages"] == []
     assert any(r["href"] == "tel:988" for r in data["resources"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the NMDA receptor?", "i want to end my life", "hello", "how much does it cost?"],
+)
+def test_ask_body_is_the_answers_documented_form(
+    app: FastAPI, client: TestClient, question: str
+) -> None:
+    expected = app.state.holder.assistant.ask(question).to_dict()
+    assert client.post("/api/ask", json={"question": question}).json() == expected
 
 
 def test_health_names_the_knowledge_version(client: TestClient) -> None:
@@ -108,22 +115,6 @@ def test_openapi_schema_describes_ask_and_health(client: TestClient) -> None:
     assert {"Answer", "QuotedPassage", "Contact", "ErrorResponse"} <= set(
         schema["components"]["schemas"]
     )
-    assert client.get("/openapi.json").json() == schema  # documenting ask again changes nothing
-
-
-def test_ask_sends_nothing_when_the_visitor_left_before_the_body(app: FastAPI) -> None:
-    (endpoint,) = [r.app for r in app.routes if isinstance(getattr(r, "app", None), AskEndpoint)]
-    sent: list[Any] = []
-    scope = {"type": "http", "headers": [(b"content-type", b"application/json")], "client": None}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(endpoint(scope, receive, send))
-    assert sent == []
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:

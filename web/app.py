@@ -15,14 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
 
 from bot.assistant import Assistant
 from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.ratelimit import RateLimited, RateLimiter
 from web.recorder import Recorder
-from web.routes import AskEndpoint, api, document_ask, pages
+from web.routes import api, pages
 from web.settings import Settings
 from web.startup import check_knowledge
 from web.state import KnowledgeHolder, Watcher
@@ -71,12 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
     app.state.recorder = recorder
-    limiter = (
+    app.state.limiter = (
         RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         if settings.rate_limit_per_minute
         else None
     )
-    app.state.limiter = limiter
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=env)
     templates.env.filters["tel"] = lambda phone: "".join(
@@ -84,10 +82,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.router.routes.append(
-        Route("/api/ask", AskEndpoint(holder, recorder, limiter), methods=["POST"])
-    )
-    app.openapi = lambda: document_ask(FastAPI.openapi(app))  # type: ignore[method-assign]
     app.include_router(api)
     app.include_router(admin)
     app.include_router(pages)
@@ -158,7 +152,7 @@ def _validation_message(exc: RequestValidationError) -> str:
     """One plain sentence for the first problem in a request."""
     for error in exc.errors():
         kind = error.get("type", "")
-        if kind == "content_type":
+        if isinstance(error.get("input"), bytes):  # a body not sent as JSON stays unparsed
             return "Send the question as JSON (Content-Type: application/json)."
         if kind == "json_invalid":
             return 'The request body is not valid JSON. Send {"question": "..."}.'

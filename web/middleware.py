@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-
-async def send_json(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    """Send a whole JSON response through raw ASGI messages."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -46,7 +28,7 @@ class BodyLimitMiddleware:
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         received = 0
         started = False
@@ -70,13 +52,14 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:  # raised outside a route (which turns it into its own 413 reply)
             if not started:
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            error_body("too_large", f"The request is larger than {self.max_bytes} bytes.")
-        ).encode()
-        await send_json(send, 413, body, [(b"connection", b"close"), *_security_headers("'none'")])
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"The request is larger than {self.max_bytes} bytes."
+        headers = {"connection": "close"}
+        headers.update((k.decode(), v.decode()) for k, v in _security_headers("'none'"))
+        response = JSONResponse(error_body("too_large", message), 413, headers=headers)
+        await response(scope, receive, send)
 
 
 class _TooLarge(HTTPException):

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-)
-from starlette.types import Receive, Scope, Send
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.store import StoreError
-from web.middleware import send_json
-from web.ratelimit import RateLimit, RateLimiter, enforce
-from web.recorder import Recorder
+from web.ratelimit import RateLimit
 from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
 pages = APIRouter(include_in_schema=False)
 MAX_PASSAGES_VOTED = 5
-REF = "#/components/schemas/{model}"
 PassageId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -99,99 +86,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class AskEndpoint:
-    """`POST /api/ask` as a plain ASGI app.
-
-    This is the busiest route, and FastAPI's per-request machinery (request objects, dependency
-    resolution, body and response handling) cost more than the whole bot here (in-process,
-    benchmarks/asgi.py). So the route is a Starlette `Route` over this object. It behaves as the
-    other routes do: the rate limit first, then the body checked by the `AskRequest` model
-    straight from its bytes; problems raise the same exceptions, which the app's handlers turn
-    into the one JSON error shape; the middleware around every route adds the security headers
-    and enforces the body limit. `document_ask` puts it in the OpenAPI schema.
-    """
-
-    def __init__(
-        self, holder: KnowledgeHolder, recorder: Recorder, limiter: RateLimiter | None
-    ) -> None:
-        self.holder = holder
-        self.recorder = recorder
-        self.limiter = limiter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limiter is not None:
-            client = scope.get("client")
-            enforce(self.limiter, client[0] if client else "unknown")
-        if not _is_json(scope):
-            raise RequestValidationError([{"type": "content_type", "loc": ("body",), "msg": ""}])
-        body = await _read_body(receive)
-        if body is None:
-            return  # the visitor left before sending the question: nobody to answer
-        try:
-            question = AskRequest.model_validate_json(body).question
-        except ValidationError as exc:
-            raise RequestValidationError(exc.errors()) from None
-        assistant = self.holder.assistant
-        answer = assistant.ask(question)
-        self.recorder.reply(assistant, answer)
-        await send_json(send, 200, answer.to_json())
-
-
-def _is_json(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            kind = value.decode("latin-1").partition(";")[0].strip().lower()
-            return kind == "application/json" or kind.endswith("+json")
-    return False
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None when the client disconnected first."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def document_ask(schema: dict[str, Any]) -> dict[str, Any]:
-    """The app's OpenAPI schema with `POST /api/ask` first (FastAPI documents only the routes
-    it serves itself). Idempotent: the app calls it on every schema request."""
-    models = schema.setdefault("components", {}).setdefault("schemas", {})
-
-    def ref(name: str, model: Any) -> dict[str, str]:
-        found = TypeAdapter(model).json_schema(ref_template=REF, mode="serialization")
-        models.update(found.pop("$defs", {}))
-        models[name] = found
-        return {"$ref": REF.format(model=name)}
-
-    def response(status: int, model: dict[str, str], description: str = "") -> dict[str, Any]:
-        return {
-            "description": description or HTTPStatus(status).phrase,
-            "content": {"application/json": {"schema": model}},
-        }
-
-    answer, error = ref("Answer", Answer), ref("ErrorResponse", ErrorResponse)
-    operation = {
-        "tags": ["api"],
-        "summary": "Answer one question",
-        "description": "Safety rules first, then retrieval; returns the answer's JSON form.",
-        "operationId": "ask_api_ask_post",
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": AskRequest.model_json_schema()}},
-        },
-        "responses": {
-            "200": response(200, answer, "The answer's JSON form"),
-            **{str(status): response(status, error) for status in (413, 422, 429)},
-        },
-    }
-    others = {path: item for path, item in schema["paths"].items() if path != "/api/ask"}
-    schema["paths"] = {"/api/ask": {"post": operation}, **others}
-    return schema
+@api.post(
+    "/ask",
+    response_model=Answer,
+    response_description="The answer's JSON form",
+    responses={429: {"model": ErrorResponse}, **ERRORS},
+    summary="Answer one question",
+)
+def ask(request: Request, body: AskRequest, assistant: AssistantDep, _: RateLimit) -> Answer:
+    """Safety rules first, then retrieval; returns the answer's JSON form."""
+    answer = assistant.ask(body.question)
+    request.app.state.recorder.reply(assistant, answer)
+    return answer
 
 
 @api.get("/health", response_model=Health, summary="Service and knowledge status")
