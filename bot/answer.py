@@ -1,7 +1,6 @@
 """The reply: one `Answer` object with a documented JSON form, and the fixed texts it carries.
 
-JSON form (`Answer.to_dict()`, or `Answer.to_json()` as bytes), used by `faqbot ask --json` and
-`POST /api/ask`:
+JSON form (`Answer.to_dict()`), used by `faqbot ask --json` and `POST /api/ask`:
 
 - `kind`: "answer" | "no_answer" | "crisis" | "medical_advice" | "smalltalk"
 - `question`: what the visitor asked
@@ -19,10 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import orjson
-
-from bot.values import quick_init
-
 Kind = Literal["answer", "no_answer", "crisis", "medical_advice", "smalltalk"]
 KINDS: tuple[Kind, ...] = ("answer", "no_answer", "crisis", "medical_advice", "smalltalk")
 
@@ -36,7 +31,6 @@ class Source:
     url: str
 
 
-@quick_init
 @dataclass(frozen=True)
 class QuotedPassage:
     """A passage as shown to a visitor: verbatim text with its citation."""
@@ -71,7 +65,6 @@ class Contact:
     booking_url: str
 
 
-@quick_init
 @dataclass(frozen=True)
 class Answer:
     """One reply to one visitor message."""
@@ -84,13 +77,6 @@ class Answer:
     passages: tuple[QuotedPassage, ...] = ()
     resources: tuple[Resource, ...] = ()
     suggestions: tuple[str, ...] = ()
-
-    def to_json(self) -> bytes:
-        """The JSON form as UTF-8 bytes, equal to `to_dict()` encoded (a test keeps it so).
-
-        orjson writes the dataclasses field by field in declaration order, the order of
-        `to_dict`, without building the dictionaries first."""
-        return orjson.dumps(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON form (built field by field: `dataclasses.asdict` deep-copies)."""

@@ -116,15 +116,14 @@ class Assistant:
         suggestions: tuple[str, ...],
         passages: tuple[QuotedPassage, ...] = (),
     ) -> Answer:
-        return Answer(  # kind, question, message, disclaimer, contact, passages, resources, ...
-            kind,
-            question,
-            message,
-            self.knowledge.clinic.disclaimer,
-            self.contact,
-            passages,
-            (),
-            suggestions[:MAX_SUGGESTIONS],
+        return Answer(
+            kind=kind,
+            question=question,
+            message=message,
+            disclaimer=self.knowledge.clinic.disclaimer,
+            contact=self.contact,
+            passages=passages,
+            suggestions=suggestions[:MAX_SUGGESTIONS],
         )
 
     def _smalltalk_message(self, message_words: tuple[str, ...]) -> str:
@@ -138,10 +137,14 @@ class Assistant:
     def _quote(self, hit: Hit) -> QuotedPassage:
         p: Passage = hit.passage
         source, reviewed_on = self._sources[p.article]
-        # Positional: the fields in order (id, article, section, text, source, reviewed_on,
-        # score); keywords cost this per-question call noticeably more.
         return QuotedPassage(
-            p.id, p.article, p.section, p.text, source, reviewed_on, round(hit.score, 4)
+            id=p.id,
+            article=p.article,
+            section=p.section,
+            text=p.text,
+            source=source,
+            reviewed_on=reviewed_on,
+            score=round(hit.score, 4),
         )
 
     def _follow_ups(self, result: SearchResult) -> tuple[str, ...]:

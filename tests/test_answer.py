@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-import orjson
-import pytest
-
 from bot.answer import CRISIS_RESOURCES, Answer, Contact, QuotedPassage, Source
 
 FULL = Answer(
@@ -35,14 +32,3 @@ def test_to_dict_equals_asdict_for_every_field() -> None:
 def test_to_dict_of_a_reply_without_contact() -> None:
     answer = Answer(kind="crisis", question="q", message="m", disclaimer="d", contact=None)
     assert answer.to_dict()["contact"] is None
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        FULL,
-        Answer(kind="crisis", question="q é \u2028 <", message="m", disclaimer="d", contact=None),
-    ],
-)
-def test_to_json_is_to_dict_encoded_byte_for_byte(answer: Answer) -> None:
-    assert answer.to_json() == orjson.dumps(answer.to_dict())
