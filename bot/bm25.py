@@ -19,10 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
-from bot.values import quick_init
-
 IdfKind = Literal["okapi", "smoothed"]
-SMALL_CORPUS = 512  # documents; see BM25Index.top
 
 
 class SmoothedBM25(BM25Okapi):  # type: ignore[misc]  # rank-bm25 ships no types
@@ -76,7 +73,6 @@ _MODELS: dict[str, type[BM25Okapi]] = {
 }
 
 
-@quick_init
 @dataclass(frozen=True)
 class Scored:
     """A document index with its BM25 score."""
@@ -94,7 +90,6 @@ class BM25Index:
         k1: float = 1.5,
         b: float = 0.75,
         idf: IdfKind = "smoothed",
-        small: int = SMALL_CORPUS,
     ) -> None:
         if not corpus:
             raise ValueError("cannot index an empty corpus")
@@ -127,46 +122,27 @@ class BM25Index:
             name: (docs_of[bounds[i] : bounds[i + 1]], weights[bounds[i] : bounds[i + 1]])
             for i, name in enumerate(names)
         }
-        # Up to `small` documents, plain Python lists beat numpy's per-call overhead in `top`.
-        self._lists: dict[str, list[tuple[int, float]]] | None = None
-        if self.size <= small:
-            self._lists = {
-                name: list(zip(docs.tolist(), weights.tolist(), strict=True))
-                for name, (docs, weights) in self._postings.items()
-            }
 
     def df(self, term: str) -> int:
         """How many documents contain `term`."""
         posting = self._postings.get(term)
         return 0 if posting is None else len(posting[0])
 
-    def _accumulate(
-        self, query: Sequence[str]
-    ) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.int32]]]:
-        """Scores of every document and the postings touched; a repeated term is added once,
-        times its count, and an unknown term costs one dictionary look-up."""
+    def scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Scores of every document, equal to rank-bm25's `get_scores(query)`; a repeated term
+        is added once, times its count."""
         scores = np.zeros(self.size)
-        touched: list[npt.NDArray[np.int32]] = []
         for term, count in Counter(query).items():
             posting = self._postings.get(term)
             if posting is not None:
-                scores[posting[0]] += posting[1] if count == 1 else count * posting[1]
-                touched.append(posting[0])
-        return scores, touched
-
-    def scores(self, query: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Scores of every document, equal to rank-bm25's `get_scores(query)`."""
-        if self._lists is not None:
-            return np.array(self._totals_small(query))
-        return self._accumulate(query)[0]
+                scores[posting[0]] += count * posting[1]
+        return scores
 
     def top(self, query: Sequence[str], k: int = 10) -> list[Scored]:
         """The k best documents with a positive score, best first (ties: lower index first)."""
-        if self._lists is not None:
-            return self._top_small(query, k)
-        scores, touched = self._accumulate(query)
-        if not touched or k <= 0:
+        if k <= 0:
             return []
+        scores = self.scores(query)
         candidates = np.flatnonzero(scores > 0)
         values = scores[candidates]
         if len(candidates) > k:  # keep every score that ties the k-th, then order and cut
@@ -177,25 +153,3 @@ class BM25Index:
             Scored(doc, score)
             for doc, score in zip(candidates[order].tolist(), values[order].tolist(), strict=True)
         ]
-
-    def _top_small(self, query: Sequence[str], k: int) -> list[Scored]:
-        """`top` in plain Python: the same additions in the same order, so the same floats."""
-        totals = self._totals_small(query)
-        ranked = [doc for doc, score in enumerate(totals) if score > 0]
-        ranked.sort(key=totals.__getitem__, reverse=True)  # stable: ties keep document order
-        return [Scored(doc, totals[doc]) for doc in ranked[: max(k, 0)]]
-
-    def _totals_small(self, query: Sequence[str]) -> list[float]:
-        """`scores` as a list, added up as `_accumulate` does, without numpy's per-call cost."""
-        lists = self._lists
-        assert lists is not None
-        totals = [0.0] * self.size
-        if len(set(query)) == len(query):  # no repeated term: nothing to count
-            for term in query:
-                for doc, weight in lists.get(term, ()):
-                    totals[doc] += weight
-            return totals
-        for term, count in Counter(query).items():
-            for doc, weight in lists.get(term, ()):
-                totals[doc] += weight if count == 1 else count * weight
-        return totals
