@@ -62,28 +62,9 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-# What each rule's pattern cannot match without, in the same order: a rule is skipped when
-# the text lacks it, as most questions do for every rule (the patterns are slow:
-# case-insensitive, with many alternatives). An e-mail needs "@"; a URL "://" or a dot; an
-# address, a date (a month name is followed by a day), a phone number or a long number need a
-# digit; a name needs its introduction ("name" or "called", in any case). Replacing only ever
-# removes these, so they are looked for once. tests/test_redaction.py checks that skipping
-# changes nothing.
-NEEDS: tuple[str, ...] = ("at", "dot", "digit", "digit", "digit", "digit", "intro")
-_DIGIT = re.compile(r"\d")
-
-
 def redact(text: str) -> str:
     """The text with every personal detail above replaced by its placeholder."""
     text = " ".join(text.split())
-    lowered = text.lower()  # no other character folds to these letters as re.IGNORECASE does
-    present = {
-        "at": "@" in text,
-        "dot": "." in text or "://" in text,
-        "digit": _DIGIT.search(text) is not None,
-        "intro": "name" in lowered or "called" in lowered,
-    }
-    for (replacement, pattern), needs in zip(RULES, NEEDS, strict=True):
-        if present[needs]:
-            text = pattern.sub(replacement, text)
+    for replacement, pattern in RULES:
+        text = pattern.sub(replacement, text)
     return text

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from bot.redaction import NEEDS, RULES, redact
+from bot.redaction import redact
 
 
 @pytest.mark.parametrize(
@@ -44,32 +40,3 @@ def test_each_kind_of_detail_is_replaced(text: str, expected: str) -> None:
 )
 def test_ordinary_questions_are_unchanged(text: str) -> None:
     assert redact(text) == text
-
-
-def _every_rule(text: str) -> str:
-    """`redact` without the shortcuts: every rule's pattern runs on every text."""
-    text = " ".join(text.split())
-    for replacement, pattern in RULES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-_PIECES = st.sampled_from(
-    [" ", "a", "Jane", "@", ".", "-", "/", "(", ")", "+", ":", "//", "7", "1", "555", "2026",
-     "x@y.org", "http", "www", ".com", "com", "st", "Avenue", "apt", "#", "March", "may", "3rd",
-     "of", "my name is", "My NAME'S", "i'm called", "called", "\u0663", "\u017f"]
-)  # fmt: skip
-
-
-@settings(max_examples=500)
-@given(st.lists(_PIECES, max_size=16).map("".join) | st.text(max_size=60))
-def test_skipping_rules_whose_needed_text_is_absent_changes_nothing(text: str) -> None:
-    assert len(NEEDS) == len(RULES)
-    assert redact(text) == _every_rule(text)
-
-
-def test_only_these_letters_match_the_name_introduction_case_insensitively() -> None:
-    # redact() looks for "name" and "called" in text.lower() instead of a case-insensitive
-    # search: right only if no other character matches these letters under re.IGNORECASE.
-    every_character = "".join(map(chr, range(0x110000)))
-    assert set(re.findall("[namecld]", every_character, re.IGNORECASE)) == set("namecldNAMECLD")
