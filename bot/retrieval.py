@@ -6,12 +6,14 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from nltk.metrics import edit_distance
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.analysis import Analyzer, contains_sequence, is_content, stem, stemmed_words, words
 from bot.bm25 import BM25Index, Scored
 from bot.knowledge import Knowledge, Passage, UncoveredTopic
-from bot.values import quick_init
 
 HEADING_WEIGHT = 2  # a section heading counts as if its words appeared this many times
 QUESTION_WEIGHT = 1  # each alternate question's words count once more
@@ -21,7 +23,6 @@ MAX_PASSAGES = 3
 LEAD_TIE = 0.9  # a lead passage this close to the best counts as tied with it
 
 
-@quick_init
 @dataclass(frozen=True)
 class Hit:
     """A passage with its BM25 score and the share of the question it covers (0..1)."""
@@ -31,7 +32,6 @@ class Hit:
     coverage: float
 
 
-@quick_init
 @dataclass(frozen=True)
 class SearchResult:
     """What retrieval found for one question."""
@@ -43,6 +43,7 @@ class SearchResult:
     corrections: tuple[tuple[str, str], ...] = ()
     uncovered: UncoveredTopic | None = None
     ranked: tuple[Passage, ...] = ()  # every passage that matched, best first (up to ten)
+    scores: npt.NDArray[np.float64] | None = None  # BM25 of every passage, in knowledge order
 
     @property
     def answered(self) -> bool:
@@ -51,15 +52,13 @@ class SearchResult:
 
 
 class Speller:
-    """Corrects a word the knowledge does not know to a close known word, if one is close enough."""
+    """Corrects a word the knowledge does not know to a close known word, if one is close enough.
+
+    Keeps nothing of the words it is asked about."""
 
     def __init__(self, known_words: Iterable[str]) -> None:
         self._known = frozenset(w for w in known_words if w.isalpha())
-        self._by_start: dict[str, list[str]] = {}
-        self._cache: dict[str, str | None] = {}
-        for word in sorted(self._known):
-            if len(word) >= 5:
-                self._by_start.setdefault(word[0], []).append(word)
+        self._candidates = sorted(w for w in self._known if len(w) >= 5)
 
     @staticmethod
     def max_distance(word: str) -> int:
@@ -68,26 +67,15 @@ class Speller:
         return 0 if len(word) < 5 else 1 if len(word) <= 8 else 2
 
     def correct(self, word: str) -> str | None:
-        """The closest known word within the allowed distance, or None; ties go to the first.
-        Memoized per speller (so an old knowledge version's cache goes with it)."""
-        if word not in self._cache:
-            if len(self._cache) >= 20_000:
-                self._cache.clear()
-            self._cache[word] = self._correct(word)
-        return self._cache[word]
-
-    def _correct(self, word: str) -> str | None:
+        """The closest known word within the allowed distance (a swap of two letters counts as
+        one edit, and the first letter may be wrong too), or None; ties go to the first."""
         limit = self.max_distance(word)
         if word in self._known or limit == 0 or not word.isalpha():
             return None
-        best: tuple[int, str] | None = None
-        for candidate in self._by_start.get(word[0], ()):
-            if abs(len(candidate) - len(word)) > limit:
-                continue
-            distance = edit_distance(word, candidate, transpositions=True)
-            if distance <= limit and (best is None or distance < best[0]):
-                best = (distance, candidate)
-        return None if best is None else best[1]
+        found = process.extractOne(
+            word, self._candidates, scorer=DamerauLevenshtein.distance, score_cutoff=limit
+        )
+        return None if found is None else str(found[0])
 
 
 class Retriever:
@@ -238,6 +226,7 @@ class Retriever:
             tuple(corrections),
             uncovered,
             ranked=tuple([self.passages[s.doc] for s in top]),
+            scores=self.index.scores(terms),
         )
 
     def _only_common(self, terms: set[str]) -> bool:

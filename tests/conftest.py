@@ -57,10 +57,29 @@ disclaimer: Educational only, not medical advice.
 contact_prompt: Talk to our team.
 """
 
+# Just enough reviewed examples of each kind for the classifiers to train on.
+TINY_EXAMPLES = {
+    "crisis.txt": "i want to kill myself\nim thinking about suicide\ni want to end my life\n"
+    "i dont want to be alive anymore\ni have pills saved up to take them all\n"
+    "i keep cutting myself\nmy son says he wants to die\nquiero morir\n",
+    "not-crisis.txt": "im dying to know how it works\nmy feet are killing me lol\n"
+    "how many people overdose on ketamine each year\nis suicide squad a good movie\n"
+    "i used to self harm years ago, doing well now\n",
+    "medical-advice.txt": "what dose should i take\ncan i stop my zoloft\n"
+    "is it safe for me while pregnant\ncan i mix it with my xanax\ndo i have bipolar\n"
+    "how many mg for my weight\n",
+    "smalltalk.txt": "hi\nhello there\nthanks so much\nbye for now\nare you a bot\n"
+    "good morning\nwho are you\n",
+    "no-answer.txt": "how much does it cost\nwhat is the weather today\ndo you take insurance\n"
+    "asdfgh jkl\nwhat are your opening hours\nbest pizza near me\n",
+}
+
 
 def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> Path:
-    """Write a knowledge folder: one article plus clinic, synonyms, topics and crisis files."""
+    """Write a knowledge folder: one article plus clinic, synonyms, topics, crisis phrases and
+    example files (`examples/...`, given as `examples_crisis_txt=...`)."""
     (folder / "articles").mkdir(parents=True, exist_ok=True)
+    (folder / "examples").mkdir(exist_ok=True)
     (folder / "articles" / "tiny.md").write_text(article, encoding="utf-8")
     defaults = {
         "clinic.txt": TINY_CLINIC,
@@ -68,10 +87,14 @@ def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> 
         "uncovered-topics.txt": "[side effects]\nphrases: side effects, side effect\n"
         "message: Ask our team about side effects.\n",
         "crisis-phrases.txt": "no way out\n",
+        **{f"examples/{name}": text for name, text in TINY_EXAMPLES.items()},
     }
     for name, text in {
         **defaults,
-        **{k.replace("_", "-").replace("-txt", ".txt"): v for k, v in files.items()},
+        **{
+            k.replace("_", "-").replace("-txt", ".txt").replace("examples-", "examples/"): v
+            for k, v in files.items()
+        },
     }.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder

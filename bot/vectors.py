@@ -1,0 +1,150 @@
+"""Sentence vectors of messages, and a cache of the knowledge's own vectors.
+
+A message is read sentence by sentence as well as whole: each sentence is encoded on its own,
+and the whole message's vector is the token-weighted mean of its sentences' vectors (the mean
+pooling the model does, taken over each sentence's tokens), so one pass over the message's
+tokens gives both. Examples and visitors' messages go through the same steps.
+
+`VectorCache` keeps the vectors of knowledge texts (example messages, passages) by a hash of
+their text, in memory for the process and in a file, so a reload or a restart encodes only
+texts it has not seen. It is never given what a visitor typed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.encoder import MODEL_SHA256, Encoder, Vectors, default_cache_dir
+from bot.normalize import clean, sentences
+
+log = logging.getLogger("faqbot.vectors")
+MAX_CACHED = 50_000  # vectors kept in the cache file (~75 MB); older ones are dropped
+
+
+@dataclass(frozen=True)
+class MessageVectors:
+    """A message's vector as a whole (`whole`, unit length) and each sentence's (`parts`)."""
+
+    whole: Vectors
+    parts: Vectors
+    sentences: tuple[str, ...]
+    tokens: tuple[int, ...]  # each sentence's number of tokens
+
+    def only(self, keep: Sequence[int]) -> MessageVectors:
+        """The message made of some of its sentences (in order)."""
+        parts = self.parts[list(keep)]
+        tokens = tuple(self.tokens[i] for i in keep)
+        return MessageVectors(
+            combine(parts, tokens), parts, tuple(self.sentences[i] for i in keep), tokens
+        )
+
+
+def split(text: str) -> tuple[str, ...]:
+    """The sentences of a message after its disguises are undone (`bot.normalize`)."""
+    return tuple(sentences(clean(text))) or ("",)
+
+
+def combine(parts: Vectors, weights: Sequence[int]) -> Vectors:
+    """One unit vector from sentence vectors, each weighted by its number of tokens."""
+    total = np.asarray(weights, dtype=np.float32) @ parts
+    norm = float(np.linalg.norm(total))
+    return total / norm if norm > 0 else total  # type: ignore[no-any-return]
+
+
+class VectorCache:
+    """Sentence vectors of knowledge texts, encoded once per process and kept in `path`."""
+
+    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+        self.encoder = encoder
+        self.path = path
+        self._vectors: dict[str, Vectors] = {}
+        self._lock = threading.Lock()
+        if path is not None:
+            self._read(path)
+
+    @staticmethod
+    def default_path() -> Path:
+        """`vectors-<model>.npz` in `bot.encoder.default_cache_dir()`."""
+        return default_cache_dir() / f"vectors-{MODEL_SHA256[:12]}.npz"
+
+    def _read(self, path: Path) -> None:
+        try:
+            with np.load(path) as data:
+                keys, vectors = data["keys"], data["vectors"]
+        except FileNotFoundError:
+            return
+        except Exception as exc:  # a damaged cache is rebuilt, never fatal
+            log.warning("ignoring the vector cache %s (%s); it will be rebuilt", path, exc)
+            return
+        if vectors.ndim == 2 and vectors.shape[1] == self.encoder.dim:
+            self._vectors = dict(zip(keys.tolist(), vectors.astype(np.float32), strict=True))
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+    def sentences(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors of sentences (knowledge texts only), encoding those not cached."""
+        keys = [self._key(t) for t in texts]
+        with self._lock:
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+            if missing:
+                log.info("encoding %d new knowledge sentences", len(missing))
+                encoded = self.encoder.encode(list(missing.values()))
+                self._vectors.update(zip(missing, encoded, strict=True))
+                self._save()
+            if not keys:
+                return np.zeros((0, self.encoder.dim), dtype=np.float32)
+            return np.stack([self._vectors[k] for k in keys])
+
+    def messages(self, texts: Sequence[str]) -> list[MessageVectors]:
+        """`MessageVectors` of knowledge messages (examples), from cached sentence vectors."""
+        split_texts = [split(t) for t in texts]
+        flat = [s for parts in split_texts for s in parts]
+        vectors = self.sentences(flat)
+        counts = [len(ids) for ids in self.encoder.token_ids(flat)]
+        out: list[MessageVectors] = []
+        start = 0
+        for parts in split_texts:
+            end = start + len(parts)
+            tokens = tuple(counts[start:end])
+            out.append(
+                MessageVectors(
+                    combine(vectors[start:end], tokens), vectors[start:end], parts, tokens
+                )
+            )
+            start = end
+        return out
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        keys = list(self._vectors)[-MAX_CACHED:]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                dir=self.path.parent, prefix=".vectors-", suffix=".npz", delete=False
+            ) as f:
+                np.savez(f, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]))
+            os.replace(f.name, self.path)
+        except OSError as exc:
+            log.warning(
+                "cannot write the vector cache %s (%s); vectors stay in memory", self.path, exc
+            )
+
+
+def encode_message(encoder: Encoder, text: str) -> MessageVectors:
+    """A visitor's message as `MessageVectors`; nothing about it is kept."""
+    parts = split(text)
+    tokens = tuple(len(i) for i in encoder.token_ids(parts))
+    vectors = encoder.encode(parts)
+    return MessageVectors(combine(vectors, tokens), vectors, parts, tokens)
