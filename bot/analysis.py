@@ -1,4 +1,4 @@
-"""Text analysis: normalize, tokenize, drop stopwords, stem (memoized) and canonicalize synonyms.
+"""Text analysis: normalize, tokenize, drop stopwords, stem and canonicalize synonyms.
 
 Uses only NLTK parts that need no downloaded data (SnowballStemmer).
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
 
@@ -310,9 +309,9 @@ def split_words(normalized: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The Snowball stem of one normalized word, memoized."""
+    """The Snowball stem of one normalized word. Not memoized: a visitor's words are kept in
+    no cache."""
     return str(_STEMMER.stem(word))
 
 

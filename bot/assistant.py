@@ -42,7 +42,7 @@ from bot.vectors import MessageVectors, VectorCache, encode_message
 MAX_QUESTION_CHARS = 500
 MAX_SUGGESTIONS = 3
 MAX_PASSAGES = 3
-CLOSE = 1.0  # further passages are shown when their fused score is this close to the best
+CLOSE = 0.85  # further passages are shown when their score is at least this share of the best
 QUESTION_EXAMPLES = ("passage", "topic", "no_answer")
 MIN_WORDS_ASKED = 3  # a sentence this long may be ranked on its own
 
@@ -175,7 +175,7 @@ class Assistant:
                 text = f"{ranking.topic.message} You could also ask:"
             return self._reply("no_answer", question, text, self.starters)
         best = ranking.candidates[0].score
-        shown = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best - CLOSE]
+        shown = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best * CLOSE]
         passages = tuple(self._quote(c) for c in shown)
         return self._reply("answer", question, "", self._follow_ups(ranking, len(shown)), passages)
 

@@ -20,9 +20,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
+from bot.encoder import Vectors
 from bot.examples import Example, ExampleKind
 from bot.normalize import clean
-from bot.vectors import MessageVectors, Vectors
+from bot.vectors import MessageVectors
 
 MessageKind = Literal["crisis", "medical_advice", "smalltalk", "question"]
 MESSAGE_KINDS: tuple[MessageKind, ...] = ("crisis", "medical_advice", "smalltalk", "question")

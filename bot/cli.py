@@ -18,7 +18,8 @@ from bot.evaluation import (
     evaluate,
     parse_items,
 )
-from bot.knowledge import KnowledgeError, load_knowledge
+from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
+from bot.problems import Problem
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
@@ -54,12 +55,49 @@ def _load(folder: str) -> Assistant | None:
         return None
 
 
+def _training_problems(knowledge: Knowledge) -> list[Problem]:
+    """Train on the knowledge as the chat would; an error if that fails, and a warning for each
+    passage example question (`?` line) that does not get its own passage first."""
+    from bot.assistant import Assistant
+    from bot.encoder import EncoderError
+
+    try:
+        assistant = Assistant(knowledge)
+    except EncoderError as exc:
+        return [Problem("sentence model", 1, str(exc))]
+    except ValueError as exc:  # scikit-learn refuses the examples
+        return [Problem("examples", 1, f"the bot cannot learn from these examples ({exc})")]
+    found: list[Problem] = []
+    for p in knowledge.passages:
+        path = str(Path(knowledge.folder) / "articles" / f"{p.article}.md")
+        for question, line in zip(p.questions, p.question_lines, strict=True):
+            answer = assistant.ask(question)
+            first = answer.passages[0].id if answer.passages else None
+            if first == p.id:
+                continue
+            got = f"passage {first!r}" if first else f"a {answer.kind.replace('_', ' ')} reply"
+            found.append(
+                Problem(
+                    path,
+                    line,
+                    f"the example question {question!r} gets {got}, not this passage; reword "
+                    "it, or add questions like it under this passage in examples/questions.txt",
+                    "warning",
+                )
+            )
+    return found
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate every knowledge file; exit 1 on errors, 0 with or without warnings."""
     knowledge = load_knowledge(args.knowledge)
-    for problem in knowledge.problems:
+    problems = list(knowledge.problems)
+    if not knowledge.errors:
+        problems += _training_problems(knowledge)
+    for problem in problems:
         print(problem)
-    errors, warnings = len(knowledge.errors), len(knowledge.warnings)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
     summary = (
         f"{len(knowledge.articles)} article(s), {len(knowledge.passages)} passage(s): "
         f"{errors} error(s), {warnings} warning(s)."
@@ -127,6 +165,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     except QuestionSetError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    if args.folds is not None and not 2 <= args.folds <= len(items):
+        print(
+            f"--folds must be between 2 and {len(items)} (the number of questions)", file=sys.stderr
+        )
         return 2
     if args.folds:
         report = _cross_validate(args.knowledge, items, args.folds)

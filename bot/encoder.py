@@ -214,24 +214,31 @@ def _built_graph(weights: _Weights, cache_dir: Path | None) -> bytes | str:
     return built
 
 
+def verify_model(folder: Path | None = None) -> tuple[Path, Path]:
+    """The model's weights and tokenizer files, after checking they are there and the weights
+    are the expected ones; raises EncoderError saying what to do."""
+    folder = folder or model_folder()
+    weights_path, tokenizer_path = folder / "model.safetensors", folder / "tokenizer.json"
+    for path in (weights_path, tokenizer_path):
+        if not path.is_file():
+            raise EncoderError(
+                f"{path} is missing: the sentence model is incomplete. {_reinstall_hint(folder)}."
+            )
+    digest = file_sha256(weights_path)
+    if digest != MODEL_SHA256:
+        raise EncoderError(
+            f"{weights_path} is not the {MODEL_NAME} weights this bot was built for (sha256 "
+            f"{digest[:12]}..., expected {MODEL_SHA256[:12]}...). {_reinstall_hint(folder)}."
+        )
+    return weights_path, tokenizer_path
+
+
 class Encoder:
     """Turns texts into 384-dimensional unit vectors. Load once per process (`Encoder.load()`);
     safe to share across threads."""
 
     def __init__(self, folder: Path, cache_dir: Path | None = None) -> None:
-        weights_path, tokenizer_path = folder / "model.safetensors", folder / "tokenizer.json"
-        for path in (weights_path, tokenizer_path):
-            if not path.is_file():
-                raise EncoderError(
-                    f"{path} is missing: the sentence model is incomplete. "
-                    f"{_reinstall_hint(folder)}."
-                )
-        digest = file_sha256(weights_path)
-        if digest != MODEL_SHA256:
-            raise EncoderError(
-                f"{weights_path} is not the {MODEL_NAME} weights this bot was built for (sha256 "
-                f"{digest[:12]}..., expected {MODEL_SHA256[:12]}...). {_reinstall_hint(folder)}."
-            )
+        weights_path, tokenizer_path = verify_model(folder)
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -262,7 +269,9 @@ class Encoder:
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """The model's token ids of each text, with [CLS] and [SEP], truncated to MAX_TOKENS."""
-        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        # A lone surrogate (possible in a Python string, not in UTF-8) becomes "?".
+        plain = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        return [e.ids for e in self.tokenizer.encode_batch(plain)]
 
     def encode(self, texts: Sequence[str], batch: int = 32) -> Vectors:
         """Unit vectors for `texts`, one row each, in order (float32)."""

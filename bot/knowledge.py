@@ -570,6 +570,7 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
 
     articles: list[Article] = []
     passages: list[Passage] = []
+    passage_ids: list[str] = []
     article_files = sorted((root / "articles").glob("*.md"))
     if not article_files:
         problems.append(
@@ -586,6 +587,7 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
             continue
         article, found, article_problems = parse_article(text, str(path), path.stem, today)
         problems.extend(article_problems)
+        passage_ids.extend(p.id for p in found)  # even of an article with errors
         if article is not None:
             articles.append(article)
             passages.extend(found)
@@ -621,7 +623,7 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
         )
         examples += found_examples
         problems.extend(found_problems)
-    problems.extend(example_problems(examples, (p.id for p in passages)))
+    problems.extend(example_problems(examples, passage_ids))
     return Knowledge(
         folder=str(root),
         articles=tuple(articles),

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
 
 from bot.classifier import Words
+from bot.encoder import Vectors
 from bot.examples import Example
 from bot.knowledge import Passage, UncoveredTopic
 from bot.retrieval import Retriever
-from bot.vectors import MessageVectors, Vectors
+from bot.vectors import MessageVectors
 
 LOO_ALIKE = 0.9
 ANSWER_AT = 0.3  # answer when the best passage answers with at least this probability
+TOPIC_OVERRIDE = 0.8  # a question naming an uncovered topic is answered only this surely
 NONE = "\0none"  # the group of no-answer examples
-Matrix = npt.NDArray[np.float64]
+Matrix = npt.NDArray[np.floating[Any]]
 _STEPS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 _WEIGHT_GRID = [np.array([1.0, w, b, t]) for w in _STEPS for b in _STEPS for t in _STEPS]
 
@@ -52,12 +55,12 @@ class Ranking:
 
     candidates: tuple[Candidate, ...]
     confidence: float  # probability that the first candidate answers the question
-    topic: UncoveredTopic | None  # when not answered: the uncovered topic it is about, if any
+    topic: UncoveredTopic | None  # the uncovered topic it is about, if any: then no answer
 
     @property
     def answered(self) -> bool:
         """Whether the first passage is presented as the answer."""
-        return bool(self.candidates) and self.confidence >= ANSWER_AT
+        return bool(self.candidates) and self.topic is None and self.confidence >= ANSWER_AT
 
 
 def _group_max(
@@ -226,6 +229,8 @@ class Ranker:
         topic = None
         if confidence < ANSWER_AT:
             topic = named_topic or self._nearest_topic(dense[0], words[0])
+        elif confidence < TOPIC_OVERRIDE:
+            topic = named_topic  # an uncovered topic wins over a passage that shares words
         return Ranking(candidates, confidence, topic)
 
     def _nearest_topic(self, dense: Matrix, words: Matrix) -> UncoveredTopic | None:

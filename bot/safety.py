@@ -25,8 +25,6 @@ from bot.normalize import clean
 # cross-validation (docs/understanding.md): when in doubt, crisis.
 CRISIS = 0.3
 SENTENCE_CRISIS = 0.9
-# Small talk must be what every sentence is about, this clearly.
-SMALLTALK = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,11 +60,12 @@ _SELF = r"(?:my ?self|my ?slef|myslef)"
 _INTENT = re.compile(
     "|".join(
         [
-            rf"\b(?:kill|killing|kil|hurt|hurting|harm|harming|cut|cutting|hang|hanging|shoot|burn|burning) {_SELF}\b",
+            rf"\b(?:kill|killing|kil|hurt|hurting|hrt|harm|harming|cut|cutting|hang|hanging|shoot|burn|burning) {_SELF}\b",
             r"\b(?:end|ending|take|taking) my (?:own )?life\b",
             r"\b(?:im|i am|i feel|i m) (?:so |really |very |kinda |literally |honestly |feeling |getting )?suicidal\b",
             r"\b(?:want|wanna|going|gonna|ready|plan|planning|decided) (?:to )?(?:die|end it all|unalive|commit suicide)\b(?! of| from| laughing| to know| for)",
             r"\bthinking (?:about|of) (?:suicide|killing myself|ending it|ending my life|unaliving)\b",
+            r"\b(?:i have|ive|i ve|im having|i m having|i get|i keep having|i still have) (?:\w+ ){0,3}(?:suicidal (?:thoughts|ideation|feelings)|thoughts (?:of|about) (?:suicide|killing myself|dying|ending it))\b",
             r"\b(?:kms|unalive myself|unaliving myself|self harm(?:ing)? again)\b",
             r"\b(?:quiero|me quiero|voy a|pienso) (?:morir|morirme|matarme|suicidarme|quitarme la vida)\b",
             r"\b(?:pensando en|ganas de) (?:suicidarme|matarme|morirme|quitarme la vida)\b",
@@ -78,6 +77,8 @@ _NEGATED = re.compile(
     r"\b(?:not|never|no longer|dont|didnt|wasnt|isnt|used to|no|tried to|once|when)\s+(?:\w+\s+){0,2}$"
 )
 _CRISIS_WORDS = ("suicidal", "suicide")
+# Said alone (a message of a few words), these mean a crisis; misspellings count too.
+_ALONE = ("suicide", "suicidal", "unalive", "selfharm", "overdose", "kms", "kys", "sewerslide")
 
 
 @lru_cache(maxsize=16)
@@ -110,6 +111,16 @@ def says_misspelled_suicidal(message: Message) -> bool:
     )
 
 
+def says_crisis_word_alone(message: Message) -> bool:
+    """A message of a few words, one of them a crisis word, even misspelled ("suiside", "kys")."""
+    said = message.words
+    return 0 < len(said) <= 3 and any(
+        DamerauLevenshtein.distance(word, target) <= (2 if len(target) >= 7 else 0)
+        for word in said
+        for target in _ALONE
+    )
+
+
 def reads_as_crisis(message: Message) -> bool:
     """The classifier reads risk of suicide or self-harm, in the message or in one sentence."""
     reading = message.reading
@@ -129,7 +140,7 @@ def reads_as_smalltalk(message: Message) -> bool:
     reading = message.reading
     parts = reading.sentences or (reading.whole,)
     return reading.whole.likeliest() == "smalltalk" and all(
-        s.likeliest() == "smalltalk" and s.smalltalk >= SMALLTALK for s in parts
+        s.likeliest() == "smalltalk" for s in parts
     )
 
 
@@ -138,6 +149,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("crisis", says_intent),
     ("crisis", says_reviewed_phrase),
     ("crisis", says_misspelled_suicidal),
+    ("crisis", says_crisis_word_alone),
     ("crisis", reads_as_crisis),
     ("medical_advice", reads_as_medical_advice),
     ("smalltalk", reads_as_smalltalk),

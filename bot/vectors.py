@@ -57,7 +57,7 @@ def combine(parts: Vectors, weights: Sequence[int]) -> Vectors:
     """One unit vector from sentence vectors, each weighted by its number of tokens."""
     total = np.asarray(weights, dtype=np.float32) @ parts
     norm = float(np.linalg.norm(total))
-    return total / norm if norm > 0 else total  # type: ignore[no-any-return]
+    return total / norm if norm > 0 else total
 
 
 class VectorCache:

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot.assistant import Assistant
 from bot.encoder import Encoder
 from bot.store import Store, postgres_dialect, sqlite_dialect
 from web.app import create_app
@@ -72,6 +73,14 @@ TINY_EXAMPLES = {
     "good morning\nwho are you\n",
     "no-answer.txt": "how much does it cost\nwhat is the weather today\ndo you take insurance\n"
     "asdfgh jkl\nwhat are your opening hours\nbest pizza near me\n",
+    "questions.txt": "[tiny-what]\nwhat is ketamine\nis ketamine a real medicine\n"
+    "how long has ketamine been used\nisnt ketamine an anesthetic\n"
+    "[tiny-nmda]\nhow does ketamine work\nwhat receptor does it block\n"
+    "what does ketamine do to glutamate\nhow does it act in the brain\n"
+    "[tiny-serotonin]\ndoes ketamine affect serotonin\ndoes it help mood and sleep\n"
+    "is it like an ssri\nwhat brain chemicals does it change\n"
+    "[tiny-bipolar]\ncan it help bipolar disorder\nis ketamine studied for bipolar\n"
+    "what are mood stabilizers\nwhat about manic depression\n",
 }
 
 
@@ -85,7 +94,8 @@ def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> 
         "clinic.txt": TINY_CLINIC,
         "synonyms.txt": "NMDA, N-methyl-D-aspartate\nbipolar disorder, manic depression\n",
         "uncovered-topics.txt": "[side effects]\nphrases: side effects, side effect\n"
-        "message: Ask our team about side effects.\n",
+        "message: Ask our team about side effects.\n? will it make me sick\n? is ketamine risky\n"
+        "? what are the downsides\n",
         "crisis-phrases.txt": "no way out\n",
         **{f"examples/{name}": text for name, text in TINY_EXAMPLES.items()},
     }
@@ -131,6 +141,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def encoder() -> Encoder:
     """The sentence encoder over the installed model, loaded once per test session."""
     return Encoder.load()
+
+
+@pytest.fixture(scope="session")
+def shipped_bot() -> Assistant:
+    """The assistant over the shipped knowledge, trained once per test session."""
+    return Assistant.from_folder(SHIPPED_KNOWLEDGE)
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,12 @@ import pytest
 
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.knowledge import KnowledgeError
-from tests.conftest import SHIPPED_KNOWLEDGE, write_knowledge
+from tests.conftest import write_knowledge
 
 
-@pytest.fixture(scope="module")
-def bot() -> Assistant:
-    return Assistant.from_folder(SHIPPED_KNOWLEDGE)
+@pytest.fixture
+def bot(shipped_bot: Assistant) -> Assistant:
+    return shipped_bot
 
 
 def test_answer_json_form_has_every_documented_field(bot: Assistant) -> None:
@@ -91,3 +91,37 @@ def test_invalid_knowledge_is_refused_with_locations(tmp_path: Path) -> None:
     folder = write_knowledge(tmp_path / "k", "---\ntitle: x\n---\n")
     with pytest.raises(KnowledgeError, match=r"tiny\.md:\d+:"):
         Assistant.from_folder(folder)
+
+
+def test_crisis_in_spanish_gets_the_spanish_crisis_reply(bot: Assistant) -> None:
+    answer = bot.ask("ya no quiero vivir, estoy pensando en suicidarme")
+    assert answer.kind == "crisis" and answer.message.startswith("Parece que")
+    details = " ".join(r.detail for r in answer.resources)
+    assert "oprima 2" in details and "AYUDA" in details and "988lineadevida.org" in details
+    english = bot.ask("i want to end my life")
+    assert english.kind == "crisis" and english.message.startswith("It sounds like")
+
+
+def test_a_greeting_or_aside_before_the_question_does_not_stop_the_answer(bot: Assistant) -> None:
+    for text in (
+        "Hi! quick question - what is ketamine normally used for?",
+        "this commute is killing me lol. anyway how does ketamine work in the brain",
+    ):
+        answer = bot.ask(text)
+        assert answer.kind == "answer", text
+
+
+def test_crisis_in_any_sentence_is_a_crisis(bot: Assistant) -> None:
+    assert bot.ask("how fast does it work? i cant hold on much longer").kind == "crisis"
+    assert bot.ask("what is bdnf? also i want to kill myself").kind == "crisis"
+
+
+def test_what_a_visitor_types_is_not_kept_in_the_vector_cache(bot: Assistant) -> None:
+    before = len(bot.cache._vectors)
+    bot.ask("a question nobody has ever typed before about zebras and ketamine")
+    assert len(bot.cache._vectors) == before
+
+
+def test_reloaded_knowledge_shares_the_encoder(bot: Assistant) -> None:
+    again = Assistant(bot.knowledge)
+    assert again.encoder is bot.encoder and again.cache is bot.cache

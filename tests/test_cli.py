@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, SHIPPED_KNOWLEDGE
+from tests.conftest import SHARED, SHIPPED_KNOWLEDGE, TINY_ARTICLE, write_knowledge
 from web.cli import main
 
 DEV_SET = SHARED / "eval" / "questions.jsonl"
@@ -143,3 +143,50 @@ def test_report_lists_unanswered_questions_and_votes(
     assert "2 x  cost?" in capsys.readouterr().out
     assert main(["report", "--since", "soon"]) == 2
     assert "not a period" in capsys.readouterr().err
+
+
+def test_eval_folds_reports_cross_validated_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_knowledge(tmp_path / "k")
+    questions = tmp_path / "set.jsonl"
+    questions.write_text(
+        "\n".join(
+            [
+                '{"question": "what receptor does ketamine block", "expect": "answer",'
+                ' "answer_contains": ["NMDA"]}',
+                '{"question": "i want to end my life", "expect": "crisis"}',
+                '{"question": "good evening", "expect": "smalltalk"}',
+                '{"question": "can i stop my lexapro", "expect": "medical_advice"}',
+            ]
+        )
+    )
+    assert main(["eval", str(questions), "--knowledge", str(folder), "--folds", "2"]) == 0
+    assert "4 questions from" in (out := capsys.readouterr().out)
+    assert "cross-validated over 2 folds" in out
+    assert main(["eval", str(questions), "--knowledge", str(folder), "--folds", "9"]) == 2
+    assert "--folds must be between 2 and 4" in capsys.readouterr().err
+
+
+def test_check_warns_when_an_example_question_does_not_get_its_passage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = TINY_ARTICLE.replace(
+        "? What kind of medicine is ketamine?",
+        "? What kind of medicine is ketamine?\n? is it for people thinking about ending my life",
+    )
+    folder = write_knowledge(tmp_path / "k", article)
+    assert main(["check", "--knowledge", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "tiny.md:14: warning: the example question 'is it for people thinking about ending "
+        "my life' gets a crisis reply" in out
+    )
+
+
+def test_check_refuses_examples_too_few_to_learn_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_knowledge(tmp_path / "k", examples_smalltalk_txt="hi\nhello\n")
+    assert main(["check", "--knowledge", str(folder)]) == 1
+    assert "only 2 small-talk messages" in capsys.readouterr().out

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant import Assistant
-from bot.evaluation import QuestionSetError, evaluate, parse_items
+from bot.assistant import Assistant, shared_cache
+from bot.evaluation import QuestionSetError, cross_validate, evaluate, parse_items, teaches
+from bot.examples import example_key
+from bot.knowledge import Knowledge, load_knowledge
+from bot.vectors import VectorCache
 
 
 @pytest.fixture
@@ -60,3 +63,63 @@ def test_malformed_lines_are_reported_with_their_line_number(line: str, message:
     good = '{"question": "q", "expect": "answer"}'
     with pytest.raises(QuestionSetError, match=rf"set\.jsonl:2: .*{message}"):
         parse_items(f"{good}\n{line}\n", "set.jsonl")
+
+
+def test_items_teach_their_kind_or_the_passage_that_contains_the_answer(
+    tiny_knowledge: Path,
+) -> None:
+    knowledge = load_knowledge(tiny_knowledge)
+    items = parse_items(
+        "\n".join(
+            [
+                '{"id": "a", "question": "q1", "expect": "answer", "answer_contains": ["NMDA"]}',
+                '{"id": "b", "question": "q2", "expect": "crisis"}',
+                '{"id": "c", "question": "q3", "expect": ["crisis", "answer"]}',
+                '{"id": "d", "question": "q4", "expect": ["answer", "no_answer"]}',
+                '{"id": "e", "question": "q5", "expect": "smalltalk"}',
+            ]
+        )
+    )
+    taught = [teaches(item, knowledge) for item in items]
+    assert [(t.kind, t.target) if t else None for t in taught] == [
+        ("passage", "tiny-nmda"),
+        ("crisis", ""),
+        ("not_crisis", ""),
+        None,
+        ("smalltalk", ""),
+    ]
+
+
+def test_cross_validation_holds_each_fold_out_of_everything_learned(
+    tiny_knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.assistant
+
+    knowledge = load_knowledge(tiny_knowledge)
+    held_example = "what receptor does it block"  # also in examples/questions.txt
+    items = parse_items(
+        "\n".join(
+            [
+                f'{{"id": "a", "question": "{held_example}", "expect": "answer",'
+                ' "answer_contains": ["NMDA"]}',
+                '{"id": "b", "question": "i want to end it all tonight", "expect": "crisis"}',
+                '{"id": "c", "question": "hello friend", "expect": "smalltalk"}',
+            ]
+        )
+    )
+    seen: list[set[str]] = []
+    real = bot.assistant.Assistant
+
+    class Recording(real):  # type: ignore[misc,valid-type]
+        def __init__(self, k: Knowledge, cache: VectorCache | None = None) -> None:
+            seen.append({example_key(e.text) for e in k.examples})
+            super().__init__(k, cache)
+
+    monkeypatch.setattr(bot.assistant, "Assistant", Recording)
+    report = cross_validate(knowledge, items, 3, shared_cache())
+    assert report.count == 3 and len(seen) == 3
+    keys = [example_key(i.question) for i in items]
+    assert sum(keys[0] in s for s in seen) == 2  # learned in the folds that do not test it
+    assert all(sum(k in s for s in seen) == 2 for k in keys)
+    with pytest.raises(ValueError, match="--folds"):
+        cross_validate(knowledge, items, 1, shared_cache())

@@ -90,7 +90,15 @@ def test_knowledge_gathers_examples_from_files_and_question_lines(tiny_knowledge
     knowledge = load_knowledge(tiny_knowledge)
     assert knowledge.errors == ()
     kinds = {e.kind for e in knowledge.examples}
-    assert kinds == {"crisis", "not_crisis", "medical_advice", "smalltalk", "no_answer", "passage"}
+    assert kinds == {
+        "crisis",
+        "not_crisis",
+        "medical_advice",
+        "smalltalk",
+        "no_answer",
+        "passage",
+        "topic",
+    }
     from_article = [e for e in knowledge.examples if e.path.endswith("tiny.md")]
     assert [(e.text, e.target) for e in from_article] == [
         ("What kind of medicine is ketamine?", "tiny-what")
@@ -102,7 +110,9 @@ def test_missing_example_file_is_an_error(tmp_path: Path) -> None:
     folder = write_knowledge(tmp_path / "k")
     (folder / "examples" / "smalltalk.txt").unlink()
     knowledge = load_knowledge(folder)
-    assert any(p.path.endswith("smalltalk.txt") and "missing" in p.message for p in knowledge.errors)
+    assert any(
+        p.path.endswith("smalltalk.txt") and "missing" in p.message for p in knowledge.errors
+    )
 
 
 def test_without_leaves_out_examples_everywhere(tiny_knowledge: Path) -> None:

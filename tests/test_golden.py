@@ -8,7 +8,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.evaluation import Item, evaluate, parse_items
-from tests.conftest import SHARED, SHIPPED_KNOWLEDGE
+from tests.conftest import SHARED
 
 SETS = {
     "dev": SHARED / "eval" / "questions.jsonl",
@@ -19,17 +19,9 @@ ITEMS = [
     for name, path in SETS.items()
     for item in parse_items(path.read_text(encoding="utf-8"), str(path))
 ]
-# Paraphrases we know the bot still gets wrong; strict xfail fails the suite once they pass.
-KNOWN_MISSES = {
-    "p-inf-5": "'how long does an infusion take' also matches the speed-of-relief passage",
-    "p-ptsd-2": "'what causes PTSD': the theory passage says 'caused by trauma'",
-    "p-fp-3": "an idiom ('dead in their tracks') leaves too little of the question matched",
-}
-
-
-@pytest.fixture(scope="module")
-def bot() -> Assistant:
-    return Assistant.from_folder(SHIPPED_KNOWLEDGE)
+# Questions we know the bot still gets wrong, with the reason; strict xfail fails the suite
+# once they pass. (None today.)
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -46,14 +38,14 @@ def bot() -> Assistant:
         for name, item in ITEMS
     ],
 )
-def test_golden_question(bot: Assistant, name: str, item: Item) -> None:
-    report = evaluate(bot, [item])
+def test_golden_question(shipped_bot: Assistant, name: str, item: Item) -> None:
+    report = evaluate(shipped_bot, [item])
     assert report.failures == [], report.failures
 
 
 @pytest.mark.parametrize("name", list(SETS))
-def test_question_set_meets_the_targets(bot: Assistant, name: str) -> None:
+def test_question_set_meets_the_targets(shipped_bot: Assistant, name: str) -> None:
     items = [item for set_name, item in ITEMS if set_name == name]
-    report = evaluate(bot, items)
+    report = evaluate(shipped_bot, items)
     assert report.routing >= 0.95 and report.hit1 >= 0.90
     assert report.crisis_recall == 1.0 and report.crisis_fp_rate == 0.0

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.analysis import Analyzer
 from bot.assistant import Assistant
-from bot.safety import RULES, Message
+from bot.safety import RULES
 from tests.conftest import SHIPPED_KNOWLEDGE
 from web.app import create_app
 from web.settings import Settings
@@ -59,7 +59,7 @@ def test_analyzer_never_raises_and_is_deterministic(text: str) -> None:
 @FAST
 @given(HOSTILE)
 def test_safety_rules_never_raise(text: str) -> None:
-    message = Message.of(text, BOT.knowledge.crisis_phrases)
+    message, _ = BOT.read(text)
     for _, rule in RULES:
         assert rule(message) in (True, False)
 

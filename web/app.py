@@ -17,13 +17,14 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 
 from bot.assistant import Assistant
+from bot.encoder import EncoderError
 from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.ratelimit import RateLimited, RateLimiter
 from web.recorder import Recorder
 from web.routes import api, pages
 from web.settings import Settings
-from web.startup import check_knowledge
+from web.startup import StartupError, check_knowledge
 from web.state import KnowledgeHolder, Watcher
 
 HERE = Path(__file__).resolve().parent
@@ -31,8 +32,12 @@ log = logging.getLogger("faqbot")
 
 
 def load_assistant(settings: Settings) -> Assistant:
-    """Load and index the knowledge, or raise StartupError listing every problem."""
-    return Assistant(check_knowledge(settings))
+    """Load the knowledge and train on it, or raise StartupError listing every problem."""
+    knowledge = check_knowledge(settings)
+    try:
+        return Assistant(knowledge)
+    except EncoderError as exc:
+        raise StartupError(f"The chat cannot start: {exc}") from None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,6 +3,7 @@ runs it in the parent process before it starts the workers, which import everyth
 
 from __future__ import annotations
 
+from bot.encoder import EncoderError, verify_model
 from bot.knowledge import Knowledge, load_knowledge
 from web.settings import Settings
 
@@ -12,7 +13,8 @@ class StartupError(Exception):
 
 
 def check_knowledge(settings: Settings) -> Knowledge:
-    """Load and validate the knowledge, or raise StartupError listing every problem."""
+    """Load and validate the knowledge and check the sentence model's files, or raise
+    StartupError listing every problem."""
     knowledge = load_knowledge(settings.knowledge_dir)
     if knowledge.errors:
         lines = "\n".join(str(p) for p in knowledge.errors)
@@ -21,4 +23,8 @@ def check_knowledge(settings: Settings) -> Knowledge:
             f"{lines}\nFix them (`faqbot check --knowledge {settings.knowledge_dir}` lists them) "
             "or set FAQBOT_KNOWLEDGE_DIR to the right folder."
         )
+    try:
+        verify_model()
+    except EncoderError as exc:
+        raise StartupError(f"The chat cannot start: {exc}") from None
     return knowledge

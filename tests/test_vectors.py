@@ -1,0 +1,98 @@
+"""Message vectors: sentences read apart and together, and the cache of knowledge vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.encoder import Encoder, Vectors
+from bot.vectors import VectorCache, combine, encode_message, split
+
+
+class CountingEncoder:
+    """Stands in for the encoder: counts the texts it is asked to encode."""
+
+    dim = 4
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        self.encoded += texts
+        rows = [[len(t), t.count("a"), 1.0, 0.0] for t in texts]
+        out = np.asarray(rows, dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return [[0] * (len(t.split()) + 2) for t in texts]
+
+
+def cache(path: Path | None = None) -> tuple[VectorCache, CountingEncoder]:
+    encoder = CountingEncoder()
+    return VectorCache(encoder, path), encoder  # type: ignore[arg-type]
+
+
+def test_split_undoes_disguises_then_splits_sentences() -> None:
+    assert split("hi! how does it w\u200bork?") == ("hi!", "how does it work?")
+    assert split("") == ("",)
+
+
+def test_combine_weights_sentences_by_tokens_and_is_unit_length() -> None:
+    parts = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    whole = combine(parts, [3, 1])
+    assert whole == pytest.approx(np.array([3, 1]) / np.sqrt(10))
+
+
+def test_cache_encodes_each_text_once(tmp_path: Path) -> None:
+    vectors, encoder = cache()
+    first = vectors.sentences(["alpha", "beta"])
+    again = vectors.sentences(["beta", "alpha", "gamma"])
+    assert encoder.encoded == ["alpha", "beta", "gamma"]
+    assert np.array_equal(first[0], again[1])
+
+
+def test_cache_file_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "vectors.npz"
+    cache(path)[0].sentences(["alpha", "beta"])
+    restarted, encoder = cache(path)
+    restarted.sentences(["alpha", "beta"])
+    assert path.is_file() and encoder.encoded == []
+
+
+def test_damaged_cache_file_is_rebuilt_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.npz"
+    path.write_bytes(b"not a numpy file")
+    vectors, encoder = cache(path)
+    vectors.sentences(["alpha"])
+    assert encoder.encoded == ["alpha"]
+    assert cache(path)[0].sentences(["alpha"]).shape == (1, 4)
+
+
+def test_unwritable_cache_keeps_vectors_in_memory(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where a folder should be")
+    vectors, encoder = cache(blocked / "vectors.npz")
+    vectors.sentences(["alpha"])
+    vectors.sentences(["alpha"])
+    assert encoder.encoded == ["alpha"]
+
+
+def test_messages_read_each_sentence_and_the_whole(tmp_path: Path) -> None:
+    vectors, _ = cache()
+    (message,) = vectors.messages(["hi there. how does it work"])
+    assert message.sentences == ("hi there.", "how does it work")
+    assert message.parts.shape == (2, 4) and message.tokens == (4, 6)
+    only = message.only([1])
+    assert only.sentences == ("how does it work",)
+    assert only.whole == pytest.approx(message.parts[1])
+
+
+def test_a_visitor_message_is_encoded_without_the_cache(encoder: Encoder) -> None:
+    message = encode_message(encoder, "hi! what is bdnf?")
+    assert message.sentences == ("hi!", "what is bdnf?")
+    assert float(np.linalg.norm(message.whole)) == pytest.approx(1.0, abs=1e-5)
+    alone = encoder.encode(["what is bdnf?"])[0]
+    assert float(message.parts[1] @ alone) == pytest.approx(1.0, abs=1e-5)
