@@ -12,8 +12,6 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import numpy as np
-
 from bot.answer import (
     CRISIS_MESSAGE,
     CRISIS_MESSAGE_ES,
@@ -71,7 +69,6 @@ class Assistant:
         self.classifier = MessageClassifier(examples, vectors, words)
         rows = [i for i, e in enumerate(examples) if e.kind in QUESTION_EXAMPLES]
         passage_texts = [f"{p.section}. {p.text}" for p in knowledge.passages]
-        passage_vectors = np.stack([m.whole for m in self.cache.messages(passage_texts)])
         self.ranker = Ranker(
             knowledge.passages,
             knowledge.uncovered,
@@ -80,7 +77,7 @@ class Assistant:
             [vectors[i] for i in rows],
             words,
             rows,
-            passage_vectors,
+            self.cache.messages(passage_texts),
         )
         clinic = knowledge.clinic
         self.contact = Contact(

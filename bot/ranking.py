@@ -5,20 +5,26 @@ passage's example questions (`dense`), how many words and word pairs it shares w
 (`words`), BM25 over the passage's own heading and text (`lexical`, relative to the best), and
 the vector similarity to the passage's text (`text`). How much each signal counts is learned
 when the knowledge loads, from the example questions themselves, each scored as if it were
-unseen (leave-one-out). A second model, fitted the same way on passage, uncovered-topic and
-no-answer examples, turns the best passage's signals into the probability that it answers the
-question; below `ANSWER_AT` the bot says it has no reviewed answer, naming the uncovered topic
-when the question is about one. docs/understanding.md explains the threshold.
+unseen (leave-one-out, near paraphrases left out too).
+
+Whether to answer at all is a second model: a logistic regression over the question's words
+and sentence vector, fitted on the labelled questions (passage examples against uncovered-topic
+and no-answer examples), giving the probability that the articles cover the question. Below
+`ANSWER_AT` the bot says it has no reviewed answer, naming the uncovered topic when the question
+is about one; a question that names an uncovered topic is answered only above
+`TOPIC_OVERRIDE`. docs/understanding.md explains both thresholds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
 
 from bot.classifier import Words
@@ -29,8 +35,10 @@ from bot.retrieval import Retriever
 from bot.vectors import MessageVectors
 
 LOO_ALIKE = 0.9
-ANSWER_AT = 0.3  # answer when the best passage answers with at least this probability
+FUSION_TOLERANCE = 0.01  # weightings this close to the best share of examples count too
+ANSWER_AT = 0.5  # answer when the articles cover the question with at least this probability
 TOPIC_OVERRIDE = 0.8  # a question naming an uncovered topic is answered only this surely
+COVERAGE_REGULARIZATION = 10.0  # scikit-learn's C for the coverage model
 NONE = "\0none"  # the group of no-answer examples
 Matrix = npt.NDArray[np.floating[Any]]
 _STEPS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
@@ -54,7 +62,7 @@ class Ranking:
     """Passages for one question, best first, and whether the best one answers it."""
 
     candidates: tuple[Candidate, ...]
-    confidence: float  # probability that the first candidate answers the question
+    confidence: float  # probability that the articles cover the question
     topic: UncoveredTopic | None  # the uncovered topic it is about, if any: then no answer
 
     @property
@@ -87,7 +95,7 @@ class Ranker:
         vectors: Sequence[MessageVectors],
         words: Words,
         word_rows: Sequence[int],
-        passage_vectors: Vectors,
+        passage_texts: Sequence[MessageVectors],
     ) -> None:
         """`examples` are the question examples (passage, topic and no-answer kinds) with their
         `vectors`; `word_rows` are their rows in `words.matrix`."""
@@ -110,8 +118,13 @@ class Ranker:
             np.stack([vectors[i].whole for i in order]) if len(order) else np.zeros((0, 384))
         )
         self._words = words.matrix[np.asarray(word_rows)[order]]
-        self._passage_vectors = passage_vectors
-        self._fusion, self._answers = self._learn([examples[i] for i in order])
+        # Each passage's text is read whole and sentence by sentence; the closest counts.
+        per_passage = [np.vstack([m.whole, m.parts]) for m in passage_texts]
+        self._text_vectors = np.vstack(per_passage) if per_passage else np.zeros((0, 384))
+        sizes = [len(v) for v in per_passage]
+        self._text_starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
+        self._text_empty = np.zeros(len(sizes), dtype=bool)
+        self._fusion, self._covered = self._learn([examples[i] for i in order])
 
     # -- signals ------------------------------------------------------------------------------
 
@@ -122,62 +135,37 @@ class Ranker:
         n = len(self.passages)
         return np.stack([dense[:, :n], words[:, :n], lexical, text], axis=-1)
 
-    def _lexical(self, question: str) -> tuple[Matrix, float, UncoveredTopic | None]:
-        """BM25 of each passage relative to the best, BM25's coverage of the question by the
-        best, and the uncovered topic the question names (which the best does not cover)."""
+    def _text(self, vectors: Vectors | Matrix) -> Matrix:
+        """Per question and passage, the closest of the passage's text and its sentences."""
+        return _group_max(vectors @ self._text_vectors.T, self._text_starts, self._text_empty)
+
+    def _lexical(self, question: str) -> tuple[Matrix, str, UncoveredTopic | None]:
+        """BM25 of each passage relative to the best, the question with its misspelled words
+        corrected to words of the knowledge, and the uncovered topic the question names (which
+        the best passage does not cover)."""
         result = self.retriever.search(question)
         scores = np.zeros(len(self.passages)) if result.scores is None else result.scores
         top = float(scores.max()) if len(scores) else 0.0
-        return (scores / top if top > 0 else scores), result.confidence, result.uncovered
-
-    def _answer_features(
-        self,
-        fused: Matrix,
-        signals: npt.NDArray[np.float64],
-        dense: Matrix,
-        words: Matrix,
-        coverage: Sequence[float],
-        topic_phrase: Sequence[bool],
-    ) -> Matrix:
-        """What the answer model reads: the best passage's fused score, its margin over the
-        runner-up, its signals, BM25's coverage, and how close the question comes to uncovered
-        topics and to questions nobody answers."""
-        n = len(self.passages)
-        ordered = np.sort(fused, axis=1)
-        best = np.argmax(fused, axis=1)
-        rows = np.arange(len(fused))
-        margin = ordered[:, -1] - (ordered[:, -2] if n > 1 else 0.0)
-        topic_dense = dense[:, n:-1].max(axis=1) if dense.shape[1] > n + 1 else np.zeros(len(fused))
-        topic_words = words[:, n:-1].max(axis=1) if words.shape[1] > n + 1 else np.zeros(len(fused))
-        return np.column_stack(
-            [
-                ordered[:, -1],
-                margin,
-                signals[rows, best],
-                coverage,
-                topic_dense,
-                topic_words,
-                dense[:, -1],
-                words[:, -1],
-                np.asarray(topic_phrase, dtype=float),
-            ]
-        )
+        corrected = question
+        for wrong, right in result.corrections:
+            corrected = re.sub(rf"\b{re.escape(wrong)}\b", right, corrected, flags=re.IGNORECASE)
+        return (scores / top if top > 0 else scores), corrected, result.uncovered
 
     # -- learning -----------------------------------------------------------------------------
 
     @staticmethod
     def _fusion_weights(signals: npt.NDArray[np.float64], targets: npt.NDArray[np.intp]) -> Matrix:
-        """The weights of the signals (dense counts 1) under which the most example questions,
-        each left out of its own passage's examples, rank their own passage first."""
-        best: tuple[float, Matrix] = (-1.0, np.array([1.0, 0.0, 0.0, 0.0]))
-        for weights in _WEIGHT_GRID:
-            right = float(np.mean(np.argmax(signals @ weights, axis=1) == targets))
-            if right > best[0] + 1e-9:
-                best = (right, weights)
-        return best[1]
+        """The weights of the signals (dense counts 1): the mean of every weighting on the grid
+        under which nearly as many example questions as under the best (within
+        `FUSION_TOLERANCE`), each left out of its own passage's examples, rank their own
+        passage first. Averaging the near-best instead of taking one keeps the choice steady
+        when many weightings do about as well on the examples."""
+        right = np.array([np.mean(np.argmax(signals @ w, axis=1) == targets) for w in _WEIGHT_GRID])
+        near_best = right >= right.max() - FUSION_TOLERANCE
+        return np.mean(np.array(_WEIGHT_GRID)[near_best], axis=0)  # type: ignore[no-any-return]
 
     def _learn(self, examples: Sequence[Example]) -> tuple[Matrix, LogisticRegression]:
-        """Fit the fusion weights and the answer model on the examples, leave-one-out."""
+        """Fit the fusion weights (leave-one-out) and the model of what the articles cover."""
         dense_all = self._vectors @ self._vectors.T
         words_all = (self._words @ self._words.T).toarray()
         # An example never counts as its own neighbour, nor do its near paraphrases: questions
@@ -187,40 +175,36 @@ class Ranker:
         words_all[alike] = -1.0
         dense = _group_max(dense_all, self._starts, self._empty)
         words = _group_max(words_all, self._starts, self._empty)
-        read = [self._lexical(e.text) for e in examples]
-        lexical = np.array([r[0] for r in read]).reshape(len(examples), len(self.passages))
-        coverage = [r[1] for r in read]
-        text = self._vectors @ self._passage_vectors.T
-        signals = self._signals(dense, words, lexical, text)
         n = len(self.passages)
         on_passage = np.flatnonzero(self._target < n)
-        fusion = self._fusion_weights(signals[on_passage], self._target[on_passage])
-        fused = signals @ fusion
-        best = np.argmax(fused, axis=1)
-        topic_phrase = [r[2] is not None for r in read]
-        features = self._answer_features(fused, signals, dense, words, coverage, topic_phrase)
-        right = (self._target < n) & (best == self._target)
-        answers = LogisticRegression(C=1.0).fit(features, right)
-        return fusion, answers
+        lexical = np.array([self._lexical(examples[int(i)].text)[0] for i in on_passage])
+        text = self._text(self._vectors[on_passage])
+        signals = self._signals(dense[on_passage], words[on_passage], lexical, text)
+        fusion = self._fusion_weights(signals, self._target[on_passage])
+        covered = LogisticRegression(C=COVERAGE_REGULARIZATION, solver="liblinear")
+        covered.fit(self._features(self._words, self._vectors), self._target < n)
+        return fusion, covered
+
+    @staticmethod
+    def _features(words: csr_matrix, vectors: Vectors | Matrix) -> csr_matrix:
+        return hstack([words, csr_matrix(vectors)], format="csr")
 
     # -- use ----------------------------------------------------------------------------------
 
     def rank(self, question: str, message: MessageVectors) -> Ranking:
-        """Passages for a question, best first, with the probability that the first answers."""
+        """Passages for a question, best first, with the probability that they cover it."""
         if not self.passages:
             return Ranking((), 0.0, None)
         vector = message.whole[None]
         dense = _group_max(vector @ self._vectors.T, self._starts, self._empty)
-        words_row = self.words.of([question])
+        relative, corrected, named_topic = self._lexical(question)
+        words_row = self.words.of([corrected])
         words = _group_max((words_row @ self._words.T).toarray(), self._starts, self._empty)
-        relative, coverage, named_topic = self._lexical(question)
-        text = vector @ self._passage_vectors.T
+        text = self._text(vector)
         signals = self._signals(dense, words, relative[None], text)
         fused = signals @ self._fusion
-        features = self._answer_features(
-            fused, signals, dense, words, [coverage], [named_topic is not None]
-        )
-        confidence = float(self._answers.predict_proba(features)[0, 1])
+        covered = self._covered.predict_proba(self._features(words_row, vector))
+        confidence = float(covered[0, list(self._covered.classes_).index(True)])
         order = np.argsort(-fused[0], kind="stable")
         candidates = tuple(
             Candidate(self.passages[i], float(fused[0, i]), *map(float, signals[0, i]))

@@ -24,7 +24,7 @@ from bot.normalize import clean
 # or any one sentence of several at least SENTENCE_CRISIS. Chosen for recall by
 # cross-validation (docs/understanding.md): when in doubt, crisis.
 CRISIS = 0.3
-SENTENCE_CRISIS = 0.9
+SENTENCE_CRISIS = 0.99
 
 
 @dataclass(frozen=True)
