@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 
 from bot.classifier import Words
 from bot.encoder import Vectors
@@ -39,6 +40,8 @@ FUSION_TOLERANCE = 0.01  # weightings this close to the best share of examples c
 ANSWER_AT = 0.5  # answer when the articles cover the question with at least this probability
 TOPIC_OVERRIDE = 0.8  # a question naming an uncovered topic is answered only this surely
 COVERAGE_REGULARIZATION = 10.0  # scikit-learn's C for the coverage model
+PASSAGE_REGULARIZATION = 10.0  # and for the passage model
+PASSAGE_WEIGHT = 0.25  # the passage model's probability adds this much to the fused score
 NONE = "\0none"  # the group of no-answer examples
 Matrix = npt.NDArray[np.floating[Any]]
 _STEPS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
@@ -55,6 +58,7 @@ class Candidate:
     words: float
     lexical: float
     text: float
+    model: float  # the passage model's probability that the question is for this passage
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ class Ranker:
         sizes = [len(v) for v in per_passage]
         self._text_starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
         self._text_empty = np.zeros(len(sizes), dtype=bool)
-        self._fusion, self._covered = self._learn([examples[i] for i in order])
+        self._fusion, self._covered, self._which = self._learn([examples[i] for i in order])
 
     # -- signals ------------------------------------------------------------------------------
 
@@ -164,8 +168,11 @@ class Ranker:
         near_best = right >= right.max() - FUSION_TOLERANCE
         return np.mean(np.array(_WEIGHT_GRID)[near_best], axis=0)  # type: ignore[no-any-return]
 
-    def _learn(self, examples: Sequence[Example]) -> tuple[Matrix, LogisticRegression]:
-        """Fit the fusion weights (leave-one-out) and the model of what the articles cover."""
+    def _learn(
+        self, examples: Sequence[Example]
+    ) -> tuple[Matrix, LogisticRegression, OneVsRestClassifier]:
+        """Fit the fusion weights (leave-one-out), the model of what the articles cover and the
+        model of which passage a question is for."""
         dense_all = self._vectors @ self._vectors.T
         words_all = (self._words @ self._words.T).toarray()
         # An example never counts as its own neighbour, nor do its near paraphrases: questions
@@ -181,9 +188,14 @@ class Ranker:
         text = self._text(self._vectors[on_passage])
         signals = self._signals(dense[on_passage], words[on_passage], lexical, text)
         fusion = self._fusion_weights(signals, self._target[on_passage])
+        features = self._features(self._words, self._vectors)
         covered = LogisticRegression(C=COVERAGE_REGULARIZATION, solver="liblinear")
-        covered.fit(self._features(self._words, self._vectors), self._target < n)
-        return fusion, covered
+        covered.fit(features, self._target < n)
+        which = OneVsRestClassifier(
+            LogisticRegression(C=PASSAGE_REGULARIZATION, solver="liblinear", dual=True, tol=1e-2)
+        )
+        which.fit(features[on_passage], self._target[on_passage])
+        return fusion, covered, which
 
     @staticmethod
     def _features(words: csr_matrix, vectors: Vectors | Matrix) -> csr_matrix:
@@ -202,12 +214,23 @@ class Ranker:
         words = _group_max((words_row @ self._words.T).toarray(), self._starts, self._empty)
         text = self._text(vector)
         signals = self._signals(dense, words, relative[None], text)
-        fused = signals @ self._fusion
-        covered = self._covered.predict_proba(self._features(words_row, vector))
+        features = self._features(words_row, vector)
+        which = np.zeros((1, len(self.passages)))
+        which[:, self._which.classes_] = self._which.predict_proba(features)
+        fused = signals @ self._fusion + PASSAGE_WEIGHT * which
+        covered = self._covered.predict_proba(features)
         confidence = float(covered[0, list(self._covered.classes_).index(True)])
         order = np.argsort(-fused[0], kind="stable")
         candidates = tuple(
-            Candidate(self.passages[i], float(fused[0, i]), *map(float, signals[0, i]))
+            Candidate(
+                self.passages[i],
+                float(fused[0, i]),
+                dense=float(signals[0, i, 0]),
+                words=float(signals[0, i, 1]),
+                lexical=float(signals[0, i, 2]),
+                text=float(signals[0, i, 3]),
+                model=float(which[0, i]),
+            )
             for i in order
         )
         topic = None
