@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
@@ -128,6 +128,13 @@ class Ranker:
         sizes = [len(v) for v in per_passage]
         self._text_starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
         self._text_empty = np.zeros(len(sizes), dtype=bool)
+        # The passages' own sentences also teach the coverage and passage models what each
+        # passage is about, so a new paragraph is found before anyone writes examples for it.
+        self._own = (
+            words.of([s for m in passage_texts for s in m.sentences]),
+            np.vstack([m.parts for m in passage_texts]) if passage_texts else np.zeros((0, 384)),
+            np.repeat(np.arange(len(passage_texts)), [len(m.sentences) for m in passage_texts]),
+        )
         self._fusion, self._covered, self._which = self._learn([examples[i] for i in order])
 
     # -- signals ------------------------------------------------------------------------------
@@ -188,13 +195,19 @@ class Ranker:
         text = self._text(self._vectors[on_passage])
         signals = self._signals(dense[on_passage], words[on_passage], lexical, text)
         fusion = self._fusion_weights(signals, self._target[on_passage])
-        features = self._features(self._words, self._vectors)
+        own_words, own_vectors, own_target = self._own
+        features = vstack(
+            [self._features(self._words, self._vectors), self._features(own_words, own_vectors)],
+            format="csr",
+        )
+        target = np.concatenate([self._target, own_target])
         covered = LogisticRegression(C=COVERAGE_REGULARIZATION, solver="liblinear")
-        covered.fit(features, self._target < n)
+        covered.fit(features, target < n)
         which = OneVsRestClassifier(
             LogisticRegression(C=PASSAGE_REGULARIZATION, solver="liblinear", dual=True, tol=1e-2)
         )
-        which.fit(features[on_passage], self._target[on_passage])
+        on_any_passage = np.flatnonzero(target < n)
+        which.fit(features[on_any_passage], target[on_any_passage])
         return fusion, covered, which
 
     @staticmethod
