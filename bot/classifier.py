@@ -97,7 +97,9 @@ class MessageClassifier:
         self.words = words
         labels = [TEACHES[e.kind] for e in examples]
         features = self._features(words.matrix, np.stack([v.whole for v in vectors]))
-        model = LogisticRegression(C=REGULARIZATION, solver="liblinear", dual=True, tol=1e-2)
+        model = LogisticRegression(
+            C=REGULARIZATION, solver="liblinear", dual=True, tol=1e-2, random_state=0
+        )
         self._model = OneVsRestClassifier(model).fit(features, labels)
         self._columns = [list(self._model.classes_).index(k) for k in MESSAGE_KINDS]
 

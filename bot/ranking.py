@@ -201,10 +201,12 @@ class Ranker:
             format="csr",
         )
         target = np.concatenate([self._target, own_target])
-        covered = LogisticRegression(C=COVERAGE_REGULARIZATION, solver="liblinear")
+        covered = LogisticRegression(C=COVERAGE_REGULARIZATION, solver="liblinear", random_state=0)
         covered.fit(features, target < n)
         which = OneVsRestClassifier(
-            LogisticRegression(C=PASSAGE_REGULARIZATION, solver="liblinear", dual=True, tol=1e-2)
+            LogisticRegression(
+                C=PASSAGE_REGULARIZATION, solver="liblinear", dual=True, tol=1e-2, random_state=0
+            )
         )
         on_any_passage = np.flatnonzero(target < n)
         which.fit(features[on_any_passage], target[on_any_passage])
