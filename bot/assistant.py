@@ -43,6 +43,7 @@ MAX_PASSAGES = 3
 CLOSE = 0.85  # further passages are shown when their score is at least this share of the best
 QUESTION_EXAMPLES = ("passage", "topic", "no_answer")
 MIN_WORDS_ASKED = 3  # a sentence this long may be ranked on its own
+SURE = 0.8  # ... unless the whole message is covered at least this surely
 
 
 @cache
@@ -136,7 +137,7 @@ class Assistant:
         if reading.sentences and asked and len(asked) < len(reading.sentences):
             vectors = vectors.only(asked)
         best = self.ranker.rank(" ".join(vectors.sentences), vectors)
-        if len(vectors.sentences) > 1:
+        if len(vectors.sentences) > 1 and best.confidence < SURE:
             for i, sentence in enumerate(vectors.sentences):
                 if len(sentence.split()) >= MIN_WORDS_ASKED:
                     alone = self.ranker.rank(sentence, vectors.only([i]))

@@ -10,11 +10,14 @@ this choice. It is trained when the knowledge loads, in well under a second.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -78,14 +81,79 @@ class Words:
     """The word view: TF-IDF of words and word pairs, fitted on the examples' texts."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self._vectorizer = TfidfVectorizer(
+        vectorizer = TfidfVectorizer(
             ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
         )
-        self.matrix: csr_matrix = self._vectorizer.fit_transform([words_of(t) for t in texts])
+        self.matrix: csr_matrix = vectorizer.fit_transform([words_of(t) for t in texts])
+        self._terms = vectorizer.build_analyzer()
+        self._columns: dict[str, int] = vectorizer.vocabulary_
+        self._idf = vectorizer.idf_
 
     def of(self, texts: Sequence[str]) -> csr_matrix:
-        """TF-IDF rows (unit length) of texts."""
-        return self._vectorizer.transform([words_of(t) for t in texts])
+        """TF-IDF rows (unit length) of texts, as the fitted vectorizer's `transform` gives them
+        (tested), without its per-call checks: a question reads a few texts each time."""
+        data: list[float] = []
+        indices: list[int] = []
+        indptr = [0]
+        for text in texts:
+            counts = Counter(t for t in self._terms(words_of(text)) if t in self._columns)
+            columns = sorted(self._columns[t] for t in counts)
+            by_column = {self._columns[t]: n for t, n in counts.items()}
+            weights = np.array([(1 + math.log(by_column[c])) * self._idf[c] for c in columns])
+            norm = float(np.linalg.norm(weights)) if len(weights) else 0.0
+            data += list(weights / norm) if norm else []
+            indices += columns if norm else []
+            indptr.append(len(indices))
+        return csr_matrix((data, indices, indptr), shape=(len(texts), len(self._idf)))
+
+
+class LinearModel:
+    """A logistic regression (binary, or one-vs-rest over several classes) over the two views of
+    a message, its words and its vector, applied with numpy: scikit-learn's `predict_proba`
+    checks its input on every call and for every class, which cost more than the sentence
+    encoder on each question. Same probabilities (tested)."""
+
+    def __init__(self, fitted: LogisticRegression | OneVsRestClassifier, word_columns: int) -> None:
+        self.classes = list(fitted.classes_)
+        self._one_vs_rest = isinstance(fitted, OneVsRestClassifier)
+        if self._one_vs_rest:
+            weights = np.vstack([e.coef_ for e in fitted.estimators_]).T
+            self._bias = np.concatenate([e.intercept_ for e in fitted.estimators_])
+        else:
+            weights, self._bias = fitted.coef_.T, fitted.intercept_
+        self._on_words = csr_matrix(weights[:word_columns])
+        self._on_vector = np.ascontiguousarray(weights[word_columns:])
+
+    def probabilities(self, words: csr_matrix, vectors: Vectors) -> npt.NDArray[np.float64]:
+        """Rows of class probabilities, columns in the order of `classes`."""
+        scores = (words @ self._on_words).toarray() + vectors @ self._on_vector + self._bias
+        positive = 1.0 / (1.0 + np.exp(-scores))
+        if not self._one_vs_rest:
+            return np.hstack([1.0 - positive, positive])
+        total = positive.sum(axis=1, keepdims=True)
+        return positive / np.where(total > 0, total, 1.0)  # type: ignore[no-any-return]
+
+
+def fit(
+    words: csr_matrix,
+    vectors: Vectors,
+    labels: Sequence[object] | npt.NDArray[Any],
+    regularization: float,
+    each_class: bool,
+) -> LinearModel:
+    """A logistic regression over words and vectors, fitted with liblinear (one-vs-rest when
+    `each_class`)."""
+    model = LogisticRegression(
+        C=regularization,
+        solver="liblinear",
+        dual=each_class,
+        tol=1e-2 if each_class else 1e-4,
+        random_state=0,
+    )
+    fitted = (OneVsRestClassifier(model) if each_class else model).fit(
+        hstack([words, csr_matrix(vectors)], format="csr"), labels
+    )
+    return LinearModel(fitted, words.shape[1])
 
 
 class MessageClassifier:
@@ -96,16 +164,9 @@ class MessageClassifier:
     ) -> None:
         self.words = words
         labels = [TEACHES[e.kind] for e in examples]
-        features = self._features(words.matrix, np.stack([v.whole for v in vectors]))
-        model = LogisticRegression(
-            C=REGULARIZATION, solver="liblinear", dual=True, tol=1e-2, random_state=0
-        )
-        self._model = OneVsRestClassifier(model).fit(features, labels)
-        self._columns = [list(self._model.classes_).index(k) for k in MESSAGE_KINDS]
-
-    @staticmethod
-    def _features(words: csr_matrix, vectors: Vectors) -> csr_matrix:
-        return hstack([words, csr_matrix(vectors)], format="csr")
+        whole = np.stack([v.whole for v in vectors])
+        self._model = fit(words.matrix, whole, labels, REGULARIZATION, each_class=True)
+        self._columns = [self._model.classes.index(k) for k in MESSAGE_KINDS]
 
     def read(self, text: str, message: MessageVectors) -> Reading:
         """Scores for the message as a whole and for each sentence (when there are several)."""
@@ -113,6 +174,6 @@ class MessageClassifier:
         vectors = (
             message.whole[None] if len(texts) == 1 else np.vstack([message.whole, message.parts])
         )
-        probabilities = self._model.predict_proba(self._features(self.words.of(texts), vectors))
+        probabilities = self._model.probabilities(self.words.of(texts), vectors)
         scores = [KindScores(*(float(row[c]) for c in self._columns)) for row in probabilities]
         return Reading(scores[0], tuple(scores[1:]))

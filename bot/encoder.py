@@ -257,6 +257,8 @@ class Encoder:
         options.intra_op_num_threads = 1  # one core per question; workers use the others
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
+        # Without its arena, onnxruntime gives back the memory of a long message once answered.
+        options.enable_cpu_mem_arena = False
         self._session = onnxruntime.InferenceSession(
             _built_graph(weights, cache_dir), options, providers=["CPUExecutionProvider"]
         )

@@ -24,11 +24,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix, hstack, vstack
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
+from scipy.sparse import vstack
 
-from bot.classifier import Words
+from bot.classifier import LinearModel, Words, fit
 from bot.encoder import Vectors
 from bot.examples import Example
 from bot.knowledge import Passage, UncoveredTopic
@@ -122,6 +120,7 @@ class Ranker:
             np.stack([vectors[i].whole for i in order]) if len(order) else np.zeros((0, 384))
         )
         self._words = words.matrix[np.asarray(word_rows)[order]]
+        self._words_t = self._words.T.tocsr()  # for one product per question
         # Each passage's text is read whole and sentence by sentence; the closest counts.
         per_passage = [np.vstack([m.whole, m.parts]) for m in passage_texts]
         self._text_vectors = np.vstack(per_passage) if per_passage else np.zeros((0, 384))
@@ -175,9 +174,7 @@ class Ranker:
         near_best = right >= right.max() - FUSION_TOLERANCE
         return np.mean(np.array(_WEIGHT_GRID)[near_best], axis=0)  # type: ignore[no-any-return]
 
-    def _learn(
-        self, examples: Sequence[Example]
-    ) -> tuple[Matrix, LogisticRegression, OneVsRestClassifier]:
+    def _learn(self, examples: Sequence[Example]) -> tuple[Matrix, LinearModel, LinearModel]:
         """Fit the fusion weights (leave-one-out), the model of what the articles cover and the
         model of which passage a question is for."""
         dense_all = self._vectors @ self._vectors.T
@@ -196,25 +193,15 @@ class Ranker:
         signals = self._signals(dense[on_passage], words[on_passage], lexical, text)
         fusion = self._fusion_weights(signals, self._target[on_passage])
         own_words, own_vectors, own_target = self._own
-        features = vstack(
-            [self._features(self._words, self._vectors), self._features(own_words, own_vectors)],
-            format="csr",
-        )
+        all_words = vstack([self._words, own_words], format="csr")
+        all_vectors = np.vstack([self._vectors, own_vectors])
         target = np.concatenate([self._target, own_target])
-        covered = LogisticRegression(C=COVERAGE_REGULARIZATION, solver="liblinear", random_state=0)
-        covered.fit(features, target < n)
-        which = OneVsRestClassifier(
-            LogisticRegression(
-                C=PASSAGE_REGULARIZATION, solver="liblinear", dual=True, tol=1e-2, random_state=0
-            )
+        covered = fit(all_words, all_vectors, target < n, COVERAGE_REGULARIZATION, False)
+        on_any = np.flatnonzero(target < n)
+        which = fit(
+            all_words[on_any], all_vectors[on_any], target[on_any], PASSAGE_REGULARIZATION, True
         )
-        on_any_passage = np.flatnonzero(target < n)
-        which.fit(features[on_any_passage], target[on_any_passage])
         return fusion, covered, which
-
-    @staticmethod
-    def _features(words: csr_matrix, vectors: Vectors | Matrix) -> csr_matrix:
-        return hstack([words, csr_matrix(vectors)], format="csr")
 
     # -- use ----------------------------------------------------------------------------------
 
@@ -226,15 +213,14 @@ class Ranker:
         dense = _group_max(vector @ self._vectors.T, self._starts, self._empty)
         relative, corrected, named_topic = self._lexical(question)
         words_row = self.words.of([corrected])
-        words = _group_max((words_row @ self._words.T).toarray(), self._starts, self._empty)
+        words = _group_max((words_row @ self._words_t).toarray(), self._starts, self._empty)
         text = self._text(vector)
         signals = self._signals(dense, words, relative[None], text)
-        features = self._features(words_row, vector)
         which = np.zeros((1, len(self.passages)))
-        which[:, self._which.classes_] = self._which.predict_proba(features)
+        which[:, self._which.classes] = self._which.probabilities(words_row, vector)
         fused = signals @ self._fusion + PASSAGE_WEIGHT * which
-        covered = self._covered.predict_proba(features)
-        confidence = float(covered[0, list(self._covered.classes_).index(True)])
+        covered = self._covered.probabilities(words_row, vector)
+        confidence = float(covered[0, self._covered.classes.index(True)])
         order = np.argsort(-fused[0], kind="stable")
         candidates = tuple(
             Candidate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.assistant import shared_cache
@@ -59,3 +60,35 @@ def test_sentences_are_read_only_when_there_are_several(classifier: MessageClass
 
 def test_word_view_reads_text_with_disguises_undone() -> None:
     assert words_of("K\u200bILL mуself") == "kill myself"
+
+
+def test_linear_model_gives_scikit_learns_probabilities() -> None:
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from bot.classifier import LinearModel
+
+    rng = np.random.default_rng(0)
+    words, vectors = csr_matrix(rng.normal(size=(60, 3))), rng.normal(size=(60, 2))
+    features = csr_matrix(np.hstack([words.toarray(), vectors]))
+    labels = rng.integers(0, 3, size=60)
+    for fitted in (
+        OneVsRestClassifier(LogisticRegression(solver="liblinear")).fit(features, labels),
+        LogisticRegression(solver="liblinear").fit(features, labels == 1),
+    ):
+        ours = LinearModel(fitted, word_columns=3).probabilities(words, vectors)
+        assert ours == pytest.approx(fitted.predict_proba(features), abs=1e-12)
+
+
+def test_word_view_gives_the_vectorizers_rows() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["how does ketamine work", "what is the nmda receptor", "ketamine and nmda"]
+    words = Words(texts)
+    reference = TfidfVectorizer(
+        ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+    ).fit([words_of(t) for t in texts])
+    asked = ["How does the NMDA receptor work? nmda nmda", "", "zebras"]
+    expected = reference.transform([words_of(t) for t in asked]).toarray()
+    assert words.of(asked).toarray() == pytest.approx(expected, abs=1e-12)
