@@ -309,10 +309,25 @@ def split_words(normalized: str) -> list[str]:
     return out
 
 
+# Stems of the knowledge's own words, remembered when a knowledge version is indexed
+# (`remember_stems`). A visitor's words are stemmed each time and never remembered.
+_KNOWN_STEMS: dict[str, str] = {}
+MAX_KNOWN_STEMS = 200_000
+
+
 def stem(word: str) -> str:
-    """The Snowball stem of one normalized word. Not memoized: a visitor's words are kept in
-    no cache."""
-    return str(_STEMMER.stem(word))
+    """The Snowball stem of one normalized word."""
+    known = _KNOWN_STEMS.get(word)
+    return known if known is not None else str(_STEMMER.stem(word))
+
+
+def remember_stems(knowledge_words: Iterable[str]) -> None:
+    """Remember the stems of words of the knowledge (never of what a visitor typed)."""
+    if len(_KNOWN_STEMS) > MAX_KNOWN_STEMS:
+        _KNOWN_STEMS.clear()
+    for word in knowledge_words:
+        if word not in _KNOWN_STEMS:
+            _KNOWN_STEMS[word] = str(_STEMMER.stem(word))
 
 
 def is_content(word: str) -> bool:

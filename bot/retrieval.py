@@ -11,7 +11,15 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.analysis import Analyzer, contains_sequence, is_content, stem, stemmed_words, words
+from bot.analysis import (
+    Analyzer,
+    contains_sequence,
+    is_content,
+    remember_stems,
+    stem,
+    stemmed_words,
+    words,
+)
 from bot.bm25 import BM25Index, Scored
 from bot.knowledge import Knowledge, Passage, UncoveredTopic
 
@@ -84,6 +92,14 @@ class Retriever:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.passages = knowledge.passages
+        remember_stems(
+            w
+            for text in (
+                *(f"{p.section} {p.text} {' '.join(p.questions)}" for p in self.passages),
+                *(e.text for e in knowledge.examples),
+            )
+            for w in words(text)
+        )
         self.analyzer = Analyzer(group.terms for group in knowledge.synonyms)
         docs = [
             self._document_terms(p, i == 0 or self.passages[i - 1].section != p.section)

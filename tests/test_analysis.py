@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +15,7 @@ from bot.analysis import (
     stemmed_words,
     words,
 )
+from bot.knowledge import load_knowledge
 
 
 def test_normalize_folds_case_accents_apostrophes_and_invisible_characters() -> None:
@@ -75,3 +78,13 @@ def test_empty_and_symbol_only_text_give_no_terms() -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_normalize_of_ascii_text_equals_the_full_unicode_path(text: str) -> None:
     assert normalize(text) == _normalize_unicode(text)
+
+
+def test_stems_of_a_visitors_words_are_not_remembered(tiny_knowledge: Path) -> None:
+    from bot import analysis
+    from bot.retrieval import Retriever
+
+    Retriever(load_knowledge(tiny_knowledge))
+    assert "ketamine" in analysis._KNOWN_STEMS
+    assert analysis.stem("zebraquestionword") == "zebraquestionword"
+    assert "zebraquestionword" not in analysis._KNOWN_STEMS
