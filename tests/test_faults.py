@@ -28,6 +28,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+START_TIMEOUT_S = 90
+
+
 def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {
@@ -42,17 +45,20 @@ def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its workers too can be stopped when it does not start
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    # Each worker loads the model and trains on the examples (seconds each; far longer on a
+    # loaded two-core machine, with two workers starting at once).
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             urllib.request.urlopen(f"{base}/api/health", timeout=1).close()
             return proc, base
         except OSError:
             time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(proc.communicate()[1])
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise RuntimeError(proc.communicate(timeout=15)[1] or "the server did not start in time")
 
 
 @pytest.mark.parametrize("problem", ["missing", "a-file"])
