@@ -77,6 +77,9 @@ class Answer:
     passages: tuple[QuotedPassage, ...] = ()
     resources: tuple[Resource, ...] = ()
     suggestions: tuple[str, ...] = ()
+    # Whether the question may be kept for staff: never for crisis or medical-advice messages or
+    # for one that reads near crisis (`bot.safety.near_crisis`). Not part of the JSON form.
+    may_keep: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON form (built field by field: `dataclasses.asdict` deep-copies)."""

@@ -33,8 +33,9 @@ from bot.encoder import Encoder, default_cache_dir
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
 from bot.ranking import Candidate, Ranker, Ranking
+from bot.redaction import knowledge_words
 from bot.retrieval import Retriever
-from bot.safety import Message, route
+from bot.safety import Message, near_crisis, route
 from bot.vectors import MessageVectors, VectorCache, encode_message
 
 MAX_QUESTION_CHARS = 500
@@ -90,6 +91,11 @@ class Assistant:
             booking_url=clinic.booking_url,
         )
         self.starters = self._starter_questions()
+        self.known_words = knowledge_words(  # what a question kept for staff may contain
+            [f"{p.section} {p.text} {' '.join(p.questions)}" for p in knowledge.passages]
+            + [f"{t.message} {' '.join(t.questions)}" for t in knowledge.uncovered]
+            + [e.text for e in examples]
+        )
         self._sources = {  # per article: its citation and review date, built once
             a.slug: (Source(a.title, a.publisher, a.url), a.reviewed_on.isoformat())
             for a in knowledge.articles
@@ -123,6 +129,12 @@ class Assistant:
         """The kind decided by the safety rules, or None when the question goes to retrieval."""
         kind = route(self.read(question[:MAX_QUESTION_CHARS])[0])
         return kind  # type: ignore[return-value]  # rule names are Kind values
+
+    def may_keep(self, question: str) -> bool:
+        """Whether a visitor's question may be kept for staff (redacted): not when it is a crisis
+        or medical-advice message, nor when it reads near crisis."""
+        message = self.read(question[:MAX_QUESTION_CHARS])[0]
+        return route(message) not in ("crisis", "medical_advice") and not near_crisis(message)
 
     def rank(self, question: str) -> Ranking:
         """Ranked passages alone, without the safety rules."""
@@ -161,21 +173,27 @@ class Assistant:
                 resources=CRISIS_RESOURCES_ES if spanish else CRISIS_RESOURCES,
             )
         if kind == "medical_advice":
-            return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())
+            return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, (), False)
+        may_keep = not near_crisis(message)
         if kind == "smalltalk":
             return self._reply(
-                "smalltalk", question, self._smalltalk_message(message.words), self.starters
+                "smalltalk",
+                question,
+                self._smalltalk_message(message.words),
+                self.starters,
+                may_keep,
             )
         ranking = self._rank(message.reading, vectors)
         if not ranking.answered:
             text = NO_ANSWER_MESSAGE
             if ranking.topic is not None:
                 text = f"{ranking.topic.message} You could also ask:"
-            return self._reply("no_answer", question, text, self.starters)
+            return self._reply("no_answer", question, text, self.starters, may_keep)
         best = ranking.candidates[0].score
         shown = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best * CLOSE]
         passages = tuple(self._quote(c) for c in shown)
-        return self._reply("answer", question, "", self._follow_ups(ranking, len(shown)), passages)
+        follow_ups = self._follow_ups(ranking, len(shown))
+        return self._reply("answer", question, "", follow_ups, may_keep, passages)
 
     def _reply(
         self,
@@ -183,6 +201,7 @@ class Assistant:
         question: str,
         message: str,
         suggestions: tuple[str, ...],
+        may_keep: bool,
         passages: tuple[QuotedPassage, ...] = (),
     ) -> Answer:
         return Answer(
@@ -193,6 +212,7 @@ class Assistant:
             contact=self.contact,
             passages=passages,
             suggestions=suggestions[:MAX_SUGGESTIONS],
+            may_keep=may_keep,
         )
 
     def _smalltalk_message(self, message_words: tuple[str, ...]) -> str:

@@ -193,6 +193,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"MRR               {report.mrr:.3f}")
         print(f"crisis recall     {report.crisis_recall:.3f}")
         print(f"crisis FP rate    {report.crisis_fp_rate:.3f}")
+        print(f"crisis keepable   {report.crisis_kept} (crisis messages staff could see)")
         for f in report.failures:
             print(
                 f"FAIL {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
@@ -212,6 +213,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         missed.append(f"crisis FP rate {report.crisis_fp_rate:.3f} > {args.max_crisis_fp}")
     if args.min_crisis_recall is not None and report.crisis_recall < args.min_crisis_recall:
         missed.append(f"crisis recall {report.crisis_recall:.3f} < {args.min_crisis_recall}")
+    if args.min_crisis_recall is not None and report.crisis_kept:
+        missed.append(f"{report.crisis_kept} crisis messages could have been kept for staff")
     for m in missed:
         print(f"threshold missed: {m}", file=sys.stderr)
     return 1 if missed else 0

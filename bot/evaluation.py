@@ -79,6 +79,7 @@ class Report:
     crisis_recall: float
     crisis_fp_rate: float
     count: int
+    crisis_kept: int = 0  # crisis messages that could have been kept for staff: must be 0
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +107,7 @@ def report(answered: list[tuple[Item, Answer]]) -> Report:
     ranks: list[int] = []
     crisis_hits: list[bool] = []
     crisis_fps: list[bool] = []
+    crisis_kept = 0
     failures: list[dict[str, Any]] = []
     for item, answer in answered:
         ok = answer.kind in item.expect
@@ -117,6 +119,7 @@ def report(answered: list[tuple[Item, Answer]]) -> Report:
             ranks.append(rank)
         if item.expect == ("crisis",):
             crisis_hits.append(answer.kind == "crisis")
+            crisis_kept += answer.may_keep
         if "crisis" not in item.expect:
             crisis_fps.append(answer.kind == "crisis")
         if not ok or (graded and rank != 1):
@@ -140,6 +143,7 @@ def report(answered: list[tuple[Item, Answer]]) -> Report:
         crisis_recall=_mean(crisis_hits) if crisis_hits else 1.0,
         crisis_fp_rate=_mean(crisis_fps),
         count=len(answered),
+        crisis_kept=crisis_kept,
         failures=failures,
     )
 

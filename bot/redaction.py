@@ -1,27 +1,187 @@
 """Redaction of personal details from a visitor's question, before anything is written.
 
-Replaced, in this order, by a placeholder in square brackets: e-mail addresses, URLs, street
-addresses, dates, phone numbers, long digit runs (IDs, card numbers), and names introduced by
-"my name is" or "I'm called".
+Two steps. `redact` replaces what has a recognizable form with a placeholder in square
+brackets: e-mail addresses (also spelled out, "john dot smith at gmail dot com"), web
+addresses, phone numbers (Google's `phonenumbers`, and digits or number words in a row), street
+addresses, PO boxes and ZIP codes, dates (also in words), IDs (numbers and letter-digit codes),
+names (after "my name is", "I'm", "call me", "Name:", a title such as "Dr." or a family word
+such as "my son", and in a signature), and health details a visitor tells about themselves or
+someone close ("I am HIV positive", "diagnosed with ...").
+
+`for_staff` then decides what may be kept. Names and places come in endless forms no pattern
+covers, so a redacted question is kept as written only when every word left in it is a word of
+the knowledge (its articles, examples and topics), or a short number. Otherwise only its topic
+words are kept, the knowledge's own words, and never the text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Collection
+
+import phonenumbers
+
+from bot.analysis import STOPWORDS, words
+
+TOPIC_ONLY = "[topic words only]"
+NEAR = 2  # words this close to a name, number or health detail are not kept as topic words
+_PLACEHOLDER = re.compile(r"\[[a-z ]+\]")
+_IDENTITY = re.compile(r"\[(?:name|email|phone|address|place|date|number|id|health detail)\]")
+_WORD = re.compile(r"\[[a-z ]+\]|[^\W_][\w'\-]*")
+_SHORT_NUMBER = re.compile(r"\d{1,3}")
+_PLACEHOLDER_WORD = re.compile(r"\[[a-z ]+\]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(]?[^\W_][\w'\-]*")
+# Capitalized words a question may use inside a sentence without naming anyone.
+_ALLOWED_CAPITALS = frozenset(
+    {
+        "I",
+        "Ketamine",
+        "Spravato",
+        "Esketamine",
+        "NMDA",
+        "BDNF",
+        "PTSD",
+        "OCD",
+        "ADHD",
+        "TMS",
+        "ECT",
+        "SSRI",
+        "SSRIs",
+        "FDA",
+        "VA",
+        "IV",
+        "IM",
+        "Colorado",
+        "Springs",
+        "Medicare",
+        "Medicaid",
+        "Tricare",
+        "Aetna",
+        "Cigna",
+        "Anthem",
+        "Humana",
+        "Kaiser",
+        "United",
+        "Healthcare",
+        "BlueCross",
+        "Blue",
+        "Cross",
+        "Shield",
+        "HSA",
+        "FSA",
+        "Google",
+        "Zoom",
+        "Uber",
+        "Lyft",
+        "English",
+        "Spanish",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "God",
+        "Christmas",
+    }
+)
 
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+# Number words, longest first: "nineteen" is not "nine" followed by "teen".
+_NUMBER_WORD = (
+    r"(?:"
+    r"seventeenth|thirteenth|fourteenth|eighteenth|nineteenth|seventeen|fifteenth|"
+    r"sixteenth|twentieth|thirtieth|thirteen|fourteen|eighteen|nineteen|thousand|eleventh|"
+    r"fifteen|sixteen|seventy|hundred|seventh|twelfth|eleven|twelve|twenty|thirty|eighty|"
+    r"ninety|double|triple|second|fourth|eighth|three|seven|eight|forty|fifty|sixty|first|"
+    r"third|fifth|sixth|ninth|tenth|zero|four|five|nine|one|two|six|ten|oh|o"
+    r")"
+)
+_DIGIT_OR_WORD = rf"(?:\d+|{_NUMBER_WORD})"
 _STREET = (
     r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|"
-    r"circle|cir|parkway|pkwy|highway|hwy|terrace|trail|trl)"
+    r"circle|cir|parkway|pkwy|highway|hwy|terrace|ter|trail|trl|loop|row|square|sq|pike|"
+    r"route|rte|alley|plaza|crescent|close|hollow|heights|hts)"
 )
-_NAME_WORD = r"[A-Za-z][A-Za-z'\-]+"
+_NAME = r"[^\W\d_][\w'\-]*"  # one word of letters in any script
+# A word starting with a capital (a dot after an initial or a title), or in a script without
+# capitals; never "I" or an acronym.
+_CAP_NAME = r"(?-i:(?!I\b|[A-Z]{2,}\b)[^\W\d_a-z\u00df-\u00ff])[\w'\-]*(?:(?<![\w'\-]{3})\.)?"
+_NOT_NAME = (
+    r"(?!(?:back|at|on|in|if|when|after|before|tomorrow|today|asap|please|pls|maybe|anytime|"
+    r"later|now|soon|a|an|the|and|or|but|so|not|just|really|very|here|there|going|gonna|"
+    r"trying|looking|wondering|asking|interested|curious|new|sure|sorry|scared|worried|"
+    r"nervous|afraid|tired|sick|depressed|anxious|about|from|with|over|under|still|also|"
+    r"too|only|currently|calling|writing|reaching|hoping|thinking|considering|planning|"
+    r"able|allowed|on|off|out|up|down|ok|okay|fine|good|well|glad|happy|sad|done|ready|"
+    r"having|getting|taking|feeling|being|doing|seeing|using|is|was|it|this|that|my|your|"
+    r"his|her|their|our|me|you|we|they|he|she|i|to|of|for|by|as|ketamine|spravato)\b)"
+)
+_FAMILY = (
+    r"(?:son|daughter|wife|husband|partner|boyfriend|girlfriend|fiance|fiancee|mom|mum|mother|"
+    r"dad|father|brother|sister|sibling|child|kid|grandson|granddaughter|grandma|grandmother|"
+    r"grandpa|grandfather|aunt|uncle|cousin|niece|nephew|friend|roommate|therapist|doctor|"
+    r"psychiatrist|counselor|counsellor|nurse|pcp|provider|case worker|caseworker|boss|"
+    r"coworker|neighbor|neighbour|stepson|stepdaughter|spouse|fiancé|fiancée|client|patient|"
+    r"veteran|buddy|pastor)"
+)
+_TITLE = r"(?:dr|doctor|mr|mrs|ms|miss|mx|prof|professor|rev|reverend|nurse|sgt|capt|lt|col)"
+_CONDITION = (
+    r"(?:hiv|aids|hep(?:atitis)?\s*[abc]?|cancer|tumou?r|leukemia|lymphoma|bipolar|ptsd|"
+    r"c-?ptsd|schizo\w*|psychosis|psychotic|pregnan\w*|epilep\w*|seizures?|diabet\w*|"
+    r"ocd|adhd|autis\w*|anorexi\w*|bulimi\w*|eating disorder|addict\w*|alcoholi\w*|"
+    r"heroin|fentanyl|opioid\w*|opiate\w*|meth|cocaine|crack|overdos\w*|recovery|sober|"
+    r"sobriety|rehab|suboxone|methadone|naltrexone|als|ms|multiple sclerosis|parkinson\w*|"
+    r"dementia|alzheimer\w*|lupus|crohn\w*|sti|std|herpes|syphilis|chlamydia|gonorrh\w*|"
+    r"transgender|trans|diagnos\w*|disorder|syndrome|disease|illness|"
+    r"infection|injury|tbi|concussion|stroke|heart attack|cirrhosis|kidney|liver|"
+    r"assault\w*|rape\w*|raped|abuse\w*|abused|attempt\w*|hospitali[sz]ed|psych hold|"
+    r"5150|72 hour hold|inpatient|depression|depressed|anxiety|panic|dissociat\w*|did|"
+    r"borderline|bpd|personality disorder|ii|type [12i]+|stage \w+|terminal|chemo\w*|"
+    r"dialysis|transplant|amputat\w*|paraly\w*|blind|deaf|disabled|disability|miscarr\w*|"
+    r"glaucoma|pacemaker|bypass|covid|crps|relaps\w*|testosterone|estrogen|hrt|cutting|"
+    r"self[\s\-]?harm\w*|suicid\w*|kill(?:ing)?\s+myself|end(?:ing)?\s+my\s+life|"
+    r"probation|parole|dui|dwi|arrest\w*|jail|prison|convict\w*|felony|court[\s\-]ordered|\w+(?:itis|osis|oma|emia|pathy|algia|plegia|phobia|mania)|"
+    r"asthma|copd|arrhythmia|afib|hypertension|migraines?|fibromyalgia|neuropathy)"
+)
+_DISCLOSE = (
+    r"(?:i\s*am|i'm|im|i\s*have|i've|ive|i\s*had|i've\s+had|i\s*got|i've\s+got|i\s*was|"
+    r"i\s*get|i\s*suffer\s+from|i\s+(?:tried|attempted|relapsed|overdosed|use|used|inject)|"
+    r"i'm\s+in\s+recovery\s+from|diagnosed\s+with|recovering\s+from|in\s+recovery\s+from|"
+    r"living\s+with|survivor\s+of|"
+    rf"my\s+(?:[\w\-]+\s+){{0,2}}{_FAMILY}\s+(?:has\s+been|has|had|is|was|got|gets|"
+    r"suffers\s+from|lives\s+with)|"
+    rf"my\s+{_FAMILY}'s|my)"
+)
+_CLAUSE_END = (
+    r"(?=[.,;:!?()\n]|\s+(?:and\s+)?(?:can|could|does|do|is|are|will|would|should|how|what|"
+    r"when|where|why|which|who|any|so|but|because|though|also|please|pls|i\s+want|i\s+need|"
+    r"i\s+wonder|i\s+was\s+wondering|wondering|is\s+ketamine|ketamine)\b|$)"
+)
+
+# Words never kept as topic words: numbers, dates and health details.
+_NOT_TOPIC = re.compile(rf"\d.*|{_NUMBER_WORD}|{_MONTHS}|{_CONDITION}|{_FAMILY}", re.IGNORECASE)
 
 # (replacement, pattern) in the order they are applied.
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("[email]", re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.IGNORECASE)),
+    (
+        "[email]",
+        re.compile(
+            r"(?:mailto:)?[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+            r"|\b[\w+\-]+(?:\s*(?:\[dot\]|\(dot\)|\bdot\b|\.|_|\s)\s*[\w+\-]+)?"
+            r"\s*(?:\[at\]|\(at\)|\{at\}|\bat\b)\s*"
+            r"[\w\-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\bdot\b|\.)\s*[\w\-]+)*"
+            r"\s*(?:\[dot\]|\(dot\)|\{dot\}|\bdot\b|\.)\s*(?:com|org|net|edu|gov|io|us|co|me|info)\b"
+            r"|\b[\w.+\-]+\s*(?:\[at\]|\(at\)|\bat\b)\s*(?:gmail|gmial|yahoo|outlook|hotmail|"
+            r"icloud|aol|proton(?:mail)?|live|msn|comcast|me)\b(?:\s*(?:dot|\.)\s*\w+)?",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "[url]",
         re.compile(
@@ -31,40 +191,184 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "[address]",
         re.compile(
-            rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}{_STREET}\b\.?(?:\s*(?:apt|unit|suite|#)"
-            rf"\s*\w+)?",
+            rf"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box|box|rr|rural\s+route|lot|unit|apt|"
+            rf"apartment|suite|ste|space|bldg|building)\s*#?\s*(?:\d+[a-z]?|{_NUMBER_WORD})\b"
+            rf"|\b(?:\d{{1,6}}|{_NUMBER_WORD}(?:[\s\-]{_NUMBER_WORD}){{0,3}})\s+"
+            rf"(?:[A-Za-z0-9.'\-]+\s+){{0,4}}{_STREET}\b\.?"
+            rf"(?:,?\s*(?:apt|unit|suite|#|lot|bldg)\s*\w+)?"
+            rf"|\b\d{{1,6}}\s+(?-i:(?:[NSEW]\.?\s+)?[A-Z][a-z]+\b(?:\s+[A-Z][a-z]+)?)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "[place]",
+        re.compile(
+            r"(?:\b[\w'\-]+,?\s+){0,2}\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|"
+            r"ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|"
+            r"WA|WV|WI|WY|Colorado|Texas|California|New\s+Mexico|Wyoming|Kansas|Nebraska|Utah)"
+            r"\.?,?\s+\d{5}(?:-\d{4})?\b"
+            r"|\b\d{5}-\d{4}\b"
+            r"|\b(?:zip(?:\s*code)?|postal\s+code|postcode)\s*(?:is|:|#)?\s*[\w\- ]{0,8}\d\b"
+            r"|(?-i:\b[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)?,?\s+\d{5}\b)"
+            r"|(?-i:\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b)",
             re.IGNORECASE,
         ),
     ),
     (
         "[date]",
         re.compile(
-            rf"\b\d{{1,4}}[/\-.]\d{{1,2}}[/\-.]\d{{1,4}}\b|\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?"
-            rf"(?:,?\s+\d{{4}})?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\b(?:,?\s+\d{{4}})?",
+            rf"\b\d{{1,4}}[/\-.]\d{{1,2}}[/\-.]\d{{1,4}}\b"
+            rf"|\b{_MONTHS}\.?\s+(?:the\s+)?{_DIGIT_OR_WORD}(?:st|nd|rd|th)?"
+            rf"(?:[\s\-]{_NUMBER_WORD})*(?:,?\s+{_DIGIT_OR_WORD}(?:[\s\-]{_NUMBER_WORD})*)?\b"
+            rf"|\b(?:the\s+)?{_DIGIT_OR_WORD}(?:[\s\-]{_NUMBER_WORD})?(?:st|nd|rd|th)?\s+"
+            rf"(?:of\s+)?{_MONTHS}\b(?:,?\s+{_DIGIT_OR_WORD}(?:[\s\-]{_NUMBER_WORD})*)?"
+            rf"|\b(?:christmas|new\s+year'?s?|halloween|valentine'?s?)(?:\s+(?:eve|day))?\s+\d{{4}}\b"
+            rf"|\b(?:19|20)\d{{2}}\b",
             re.IGNORECASE,
         ),
     ),
     (
-        "[phone]",
+        "[number]",
         re.compile(
-            r"(?:(?<!\w)\+?1[\s.\-]?)?(?:\(\d{3}\)\s*|(?<!\d)\d{3}[\s.\-])\d{3}[\s.\-]?\d{4}(?!\d)"
+            rf"\b{_NUMBER_WORD}(?:[\s,\-]+{_NUMBER_WORD}){{3,}}\b"
+            rf"|(?<![\w])(?:\d[\s\-./]?){{4,}}\d*(?![\w])"
+            rf"|\b(?:last\s+(?:4|four)|ending\s+in)\s+(?:digits\s+)?(?:are\s+|is\s+)?\d+",
+            re.IGNORECASE,
         ),
     ),
-    ("[number]", re.compile(r"(?<!\d)\d(?:[\s\-]?\d){5,}(?!\d)")),
+    (
+        "[id]",
+        re.compile(
+            r"\b(?=[\w\-]*\d)(?=[\w\-]*[A-Za-z])[A-Za-z\d]{1,6}(?:-[A-Za-z\d]{1,8}){1,4}\b"
+            r"|\b(?=\w*\d)(?=\w*[A-Za-z])[A-Za-z\d]{5,}\b"
+            r"|\b(?:id|ssn|ss#|social|member|policy|claim|group|chart|patient|mrn|account|acct|"
+            r"license|licence|passport|medicare|medicaid|number|no\.?|#)\s*(?:number|no\.?|#|id)?"
+            r"\s*(?:is|:|=)?\s*(?=\S*\d)[\w\-]{3,}",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "\\g<intro>[name]",
         re.compile(
-            rf"(?P<intro>\b(?:my name is|my name's|i am called|i'm called|im called)\s+)"
-            rf"{_NAME_WORD}(?:\s+(?!and\b|but\b|i\b){_NAME_WORD})?",
+            rf"(?P<intro>\b(?:my\s+(?:full\s+|first\s+|last\s+|real\s+|legal\s+)?name\s*(?:is|'s)|"
+            rf"my\s+names|name\s*[:\-]|i\s*am\s+called|i'm\s+called|im\s+called|call\s+me|"
+            rf"they\s+call\s+me|signed|sincerely|regards|cheers|thanks|thank\s+you|thx|ty|"
+            rf"sent\s+by|from|love|best|x{{1,3}}o{{0,3}}|[-–—~]+|this\s+is|it'?s)[,:]?\s+)"
+            rf"{_NOT_NAME}{_CAP_NAME}(?:\s+{_NOT_NAME}{_CAP_NAME}){{0,3}}",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[name]",
+        re.compile(
+            rf"(?P<intro>\b(?:i'?m|i\s+am|im)\s+){_CAP_NAME}(?:\s+{_CAP_NAME}){{0,2}}",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[name]",
+        re.compile(
+            rf"(?P<intro>\b(?:my\s+name\s*(?:is|'s)|name\s*[:\-]|call\s+me|i'm\s+called|"
+            rf"im\s+called|my\s+names)\s+){_NOT_NAME}{_NAME}(?:\s+{_NOT_NAME}{_NAME})?",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[name]",
+        re.compile(
+            rf"(?P<intro>\b(?:{_TITLE}\.?|my\s+{_FAMILY}(?:'s)?|our\s+{_FAMILY})\s+)"
+            rf"{_CAP_NAME}(?:\s+{_CAP_NAME}){{0,2}}",
+        ),
+    ),
+    (
+        "\\g<intro>[health detail]",
+        re.compile(
+            rf"(?P<intro>\b{_DISCLOSE}\s+)(?=(?:[\w'\-]+\s+){{0,6}}?{_CONDITION}\b)"
+            rf"[^.,;:!?()\n]*?{_CLAUSE_END}",
             re.IGNORECASE,
         ),
     ),
 )
 
 
+def _phones(text: str) -> str:
+    """Phone numbers in any common form, US or international, as `[phone]`."""
+    found = list(
+        phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)
+    )
+    for match in reversed(found):
+        text = text[: match.start] + "[phone]" + text[match.end :]
+    return text
+
+
 def redact(text: str) -> str:
     """The text with every personal detail above replaced by its placeholder."""
     text = " ".join(text.split())
-    for replacement, pattern in RULES:
+    for replacement, pattern in RULES[:2]:  # e-mail and web addresses
+        text = pattern.sub(replacement, text)
+    text = _phones(text)
+    for replacement, pattern in RULES[2:]:
         text = pattern.sub(replacement, text)
     return text
+
+
+def knowledge_words(texts: Collection[str]) -> frozenset[str]:
+    """The normalized words of the knowledge's texts: the words a kept question may contain."""
+    return frozenset(w for text in texts for w in words(text))
+
+
+def for_staff(question: str, known: Collection[str]) -> str:
+    """What may be kept of a visitor's question: its redacted text when it reads as plain
+    (`_plain`); else `TOPIC_ONLY` and its topic words (`_topic_words`)."""
+    redacted = redact(question)
+    if _plain(redacted, known):
+        return redacted
+    return " ".join([TOPIC_ONLY, *_topic_words(redacted, known)])
+
+
+def _plain(redacted: str, known: Collection[str]) -> bool:
+    """No sign of anything personal left: nothing that identifies the writer was found (a name,
+    contact, address, date or ID), every word is known (or a stopword, or a number of up to
+    three digits), no letters outside the Latin alphabet, no capitalized word inside a
+    sentence."""
+    if _IDENTITY.search(redacted):
+        return False
+    rest = _PLACEHOLDER.sub(" ", redacted)
+    bases = (c for c in unicodedata.normalize("NFKD", rest) if not unicodedata.combining(c))
+    if any(c.isalpha() and not c.isascii() for c in bases):
+        return False
+    if any(not (w in known or w in STOPWORDS or _SHORT_NUMBER.fullmatch(w)) for w in words(rest)):
+        return False
+    inside = _SENTENCE_START.sub(" ", rest)
+    return not any(_capitalized(t) and t not in _ALLOWED_CAPITALS for t in _WORD.findall(inside))
+
+
+def _topic_words(redacted: str, known: Collection[str]) -> list[str]:
+    """The known words of a redacted question that carry a topic, each once, in order. Left
+    out: stopwords, numbers, dates, health and family words, words the visitor capitalized
+    (names), placeholders, unknown words (names, places), and the words within NEAR words of
+    any of those, which may belong to the same name or detail."""
+    tokens = _WORD.findall(redacted)
+    keep = []
+    for token in tokens:
+        normalized = words(token)
+        keep.append(
+            bool(normalized)
+            and not _PLACEHOLDER_WORD.fullmatch(token)
+            and not (_capitalized(token) and token not in _ALLOWED_CAPITALS)
+            and all(
+                (w in known or w in STOPWORDS) and not _NOT_TOPIC.fullmatch(w) for w in normalized
+            )
+        )
+    topics: dict[str, None] = {}
+    for i, token in enumerate(tokens):
+        near = keep[max(0, i - NEAR) : i + NEAR + 1]
+        if keep[i] and all(near):
+            for w in words(token):
+                if w not in STOPWORDS and len(w) > 1:
+                    topics[w] = None
+    return list(topics)
+
+
+def _capitalized(token: str) -> bool:
+    return token[0].isupper() and token != "I"

@@ -125,3 +125,23 @@ def test_what_a_visitor_types_is_not_kept_in_the_vector_cache(bot: Assistant) ->
 def test_reloaded_knowledge_shares_the_encoder(bot: Assistant) -> None:
     again = Assistant(bot.knowledge)
     assert again.encoder is bot.encoder and again.cache is bot.cache
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my boss is going to be the death of me lol. are you guys open saturdays",
+        "I want to kill myself",
+        "should I stop taking my zoloft",
+    ],
+)
+def test_crisis_medical_and_near_crisis_messages_may_not_be_kept(
+    bot: Assistant, question: str
+) -> None:
+    assert not bot.ask(question).may_keep
+    assert not bot.may_keep(question)
+
+
+@pytest.mark.parametrize("question", ["what are your hours", "how does ketamine work"])
+def test_ordinary_questions_may_be_kept(bot: Assistant, question: str) -> None:
+    assert bot.ask(question).may_keep and bot.may_keep(question)

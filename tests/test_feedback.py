@@ -9,6 +9,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
+from bot.redaction import TOPIC_ONLY
 from bot.store import Store, StoreReport, sqlite_dialect
 from tests.conftest import write_knowledge
 from web.app import create_app
@@ -21,11 +22,35 @@ def report(client: TestClient) -> StoreReport:
     return recorder.store.report(timedelta(days=1))  # type: ignore[no-any-return]
 
 
-def test_no_answer_question_is_stored_redacted(client: TestClient) -> None:
-    client.post("/api/ask", json={"question": "what does it cost? call me at (719) 555-0123"})
+def test_no_answer_question_is_stored_as_written_when_nothing_personal_is_in_it(
+    client: TestClient,
+) -> None:
+    client.post("/api/ask", json={"question": "what does it cost"})
     (group,) = report(client).unanswered
-    assert group.example == "what does it cost? call me at [phone]"
+    assert group.example == "what does it cost"
     assert group.reasons == ("no_answer",)
+
+
+def test_a_question_with_contact_details_keeps_topic_words_only(client: TestClient) -> None:
+    client.post("/api/ask", json={"question": "what does it cost? my number is (719) 555-0123"})
+    (group,) = report(client).unanswered
+    assert group.example.startswith(TOPIC_ONLY)
+    assert not any(c.isdigit() for c in group.example + group.terms)
+
+
+def test_keeping_questions_can_be_turned_off(tmp_path: Path, tiny_knowledge: Path) -> None:
+    settings = Settings(
+        knowledge_dir=tiny_knowledge, db=tmp_path / "s.sqlite3", keep_questions=False
+    )
+    with TestClient(create_app(settings)) as off:
+        off.post("/api/ask", json={"question": "what does it cost"})
+        off.post(
+            "/api/feedback",
+            json={"passages": ["tiny-nmda"], "helpful": False, "question": "what is NMDA"},
+        )
+        r = report(off)
+    assert r.unanswered == []
+    assert r.replies_by_kind == {"no_answer": 1} and r.votes[0].not_helpful == 1
 
 
 def test_stored_terms_come_from_the_redacted_question(client: TestClient) -> None:
@@ -70,7 +95,7 @@ def test_not_helpful_vote_keeps_the_redacted_question(client: TestClient) -> Non
         },
     )
     (group,) = report(client).unanswered
-    assert group.example == "my name is [name], what is NMDA"
+    assert group.example == f"{TOPIC_ONLY} nmda"
     assert group.reasons == ("not_helpful",)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,3 +79,22 @@ def test_stop_writes_what_is_pending(tmp_path: Path, tiny_knowledge: Path) -> No
     recorder.stop()  # no flush: stopping must not lose what waits
     with sqlite3.connect(tmp_path / "store.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM unanswered").fetchone() == (5,)
+
+
+def test_a_no_answer_that_may_not_be_kept_is_counted_but_not_written(
+    tmp_path: Path, tiny_knowledge: Path
+) -> None:
+    """`Answer.may_keep` is False for a message that reads near crisis: only the count stays."""
+    assistant = Assistant.from_folder(tiny_knowledge)
+    answer = assistant.ask("what does it cost")
+    assert answer.kind == "no_answer" and answer.may_keep
+    store = CountingStore(tmp_path / "store.sqlite3")
+    recorder = Recorder(store)
+    recorder.reply(assistant, replace(answer, may_keep=False))
+    recorder.start()
+    try:
+        recorder.flush()
+    finally:
+        recorder.stop()
+    assert store.transactions == 0
+    assert store.report(timedelta(days=1)).replies_by_kind == {"no_answer": 1}

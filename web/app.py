@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
     holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
-    recorder = Recorder(settings.open_store())
+    recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -4,7 +4,8 @@ Reply counts and unanswered questions are kept in memory (a bounded list); one w
 stores both in batches (one transaction every couple of seconds at most), so a
 store that is slow, locked, full or unreachable never delays a reply: the write fails in the
 background, is logged, and health shows it. Votes are written before they are acknowledged.
-Crisis and medical-advice messages are never written.
+Crisis, medical-advice and near-crisis messages are never written (`Answer.may_keep`), and no
+question at all when the clinic turns keeping off.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from datetime import UTC, datetime
 
 from bot.answer import Answer
 from bot.assistant import Assistant
-from bot.redaction import redact
+from bot.redaction import TOPIC_ONLY, for_staff
 from bot.store import Reason, Store, StoreError, Unanswered
 
 log = logging.getLogger("faqbot.store")
 PURGE_EVERY_S = 3600.0
 WRITE_EVERY_S = 2.0
-_SENSITIVE = ("crisis", "medical_advice")
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,12 @@ class Recorder:
     WRITE_EVERY_S seconds, or at once for `flush` and `stop`, and writes all that is pending.
     """
 
-    def __init__(self, store: Store | None, capacity: int = 1000) -> None:
+    def __init__(
+        self, store: Store | None, capacity: int = 1000, keep_questions: bool = True
+    ) -> None:
         self.store = store
         self.capacity = capacity
+        self.keep_questions = keep_questions
         self._lock = threading.Lock()  # guards the three fields below
         self._pending: list[Unanswered] = []
         self._counts: Counter[str] = Counter()
@@ -133,7 +136,7 @@ class Recorder:
             return
         with self._lock:
             self._counts[answer.kind] += 1
-        if answer.kind == "no_answer":
+        if answer.kind == "no_answer" and answer.may_keep and self.keep_questions:
             # Redacted and analysed here, a few microseconds on this reply, rather than in one
             # batch in the writer thread, which held the event loop up every couple of seconds.
             item = _unanswered(assistant, answer.question, "no_answer")
@@ -147,14 +150,15 @@ class Recorder:
         self, assistant: Assistant, question: str, passages: Sequence[str], helpful: bool
     ) -> None:
         """Store a vote now (raises StoreError when it cannot); for "not helpful", also keep
-        the redacted question unless it is a crisis or medical-advice message."""
+        the redacted question when it may be kept (`Assistant.may_keep`)."""
         if self.store is None:
             raise StoreError("feedback is not being stored (no store configured)")
         known = {p.id for p in assistant.knowledge.passages}
         passages = [p for p in passages if p in known]
         try:
             self.store.record_vote(passages, helpful)
-            if not helpful and question.strip() and assistant.route(question) not in _SENSITIVE:
+            keep = not helpful and self.keep_questions and question.strip()
+            if keep and assistant.may_keep(question):
                 self.store.record_unanswered_many(
                     [_unanswered(assistant, question, "not_helpful", passages)]
                 )
@@ -178,8 +182,9 @@ class Recorder:
 def _unanswered(
     assistant: Assistant, question: str, reason: Reason, passages: Sequence[str] = ()
 ) -> Unanswered:
-    """A question to keep, with the terms it is grouped by taken from its redacted text (terms
-    of the raw text would keep a name or a phone number's digits)."""
-    redacted = redact(question)
-    terms = tuple(assistant.retriever.analyzer.terms(redacted))
-    return Unanswered(redacted, terms, reason, tuple(passages))
+    """A question to keep, redacted (`bot.redaction.for_staff`), with the terms it is grouped by
+    taken from what is kept (terms of the raw text would keep a name or a phone number's
+    digits)."""
+    kept = for_staff(question, assistant.known_words)
+    terms = tuple(assistant.retriever.analyzer.terms(kept.removeprefix(TOPIC_ONLY)))
+    return Unanswered(kept, terms, reason, tuple(passages))

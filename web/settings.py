@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         description="PostgreSQL URL (postgresql://user:pass@host/db); when set, used instead "
         "of the SQLite file, for clinics running the bot on several machines.",
     )
+    keep_questions: bool = Field(
+        True,
+        description='Keep unanswered questions and those voted "not helpful", redacted, for '
+        "the staff report (`false`: only reply counts and votes are stored). Crisis, "
+        "medical-advice and near-crisis messages are never kept.",
+    )
     retention_days: int = Field(
         90, ge=1, le=3650, description="Days after which stored questions and votes are deleted."
     )
