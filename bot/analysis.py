@@ -6,10 +6,27 @@ Uses only NLTK parts that need no downloaded data (SnowballStemmer).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from nltk.stem.snowball import SnowballStemmer
+
+def _snowball_english() -> Any:
+    """NLTK's English Snowball stemmer. Importing any part of NLTK runs its package's
+    `__init__`, which imports its scikit-learn bridge and with it scikit-learn and scipy.stats
+    (1.3 s and ~40 MB per worker), though the stemmer needs neither; scikit-learn is hidden from
+    that import (NLTK expects it to be missing) and imported later only if the bot trains."""
+    hidden = "sklearn" not in sys.modules
+    if hidden:
+        sys.modules["sklearn"] = None  # type: ignore[assignment]  # "not installed" to importers
+    try:
+        from nltk.stem.snowball import SnowballStemmer
+    finally:
+        if hidden:
+            del sys.modules["sklearn"]
+    return SnowballStemmer("english", ignore_stopwords=False)
+
 
 # Our own list: English function words plus words that carry no topic in a visitor's question.
 STOPWORDS = frozenset(
@@ -260,7 +277,7 @@ STOPWORDS = frozenset(
 # through the `regex` engine under a per-call timeout (nltk.redos), 5x slower per message here,
 # a guard against backtracking that this pattern (no nested or alternated repeats) cannot do.
 _TOKENS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_STEMMER = SnowballStemmer("english", ignore_stopwords=False)
+_STEMMER = _snowball_english()
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _INVISIBLE = re.compile(
     r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from bot import models
 from bot.answer import (
     CRISIS_MESSAGE,
     CRISIS_MESSAGE_ES,
@@ -67,8 +68,16 @@ class Assistant:
         self.retriever = Retriever(knowledge)
         examples = knowledge.examples
         vectors = self.cache.messages([e.text for e in examples])
-        words = Words([e.text for e in examples])
-        self.classifier = MessageClassifier(examples, vectors, words)
+        saved = None
+        if self.cache.path is not None:  # trained models are kept beside the vectors
+            saved = models.path_for(self.cache.path.parent, models.training_key(knowledge))
+        trained = models.load(saved) if saved else None
+        words = trained.words if trained else Words.fit([e.text for e in examples])
+        self.classifier = (
+            MessageClassifier(words, trained.classifier)
+            if trained
+            else MessageClassifier.train(examples, vectors, words)
+        )
         rows = [i for i, e in enumerate(examples) if e.kind in QUESTION_EXAMPLES]
         passage_texts = [f"{p.section}. {p.text}" for p in knowledge.passages]
         self.ranker = Ranker(
@@ -80,7 +89,10 @@ class Assistant:
             words,
             rows,
             self.cache.messages(passage_texts),
+            trained.ranker if trained else None,
         )
+        if saved and not trained:
+            models.save(saved, models.Trained(words, self.classifier.model, self.ranker.learned))
         clinic = knowledge.clinic
         self.contact = Contact(
             prompt=clinic.contact_prompt,

@@ -11,17 +11,20 @@ this choice. It is trained when the knowledge loads, in well under a second.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
+
+if TYPE_CHECKING:  # scikit-learn is imported only to train (1.3 s), not to answer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
 
 from bot.encoder import Vectors
 from bot.examples import Example, ExampleKind
@@ -42,6 +45,8 @@ TEACHES: dict[ExampleKind, MessageKind] = {
     "topic": "question",
 }
 REGULARIZATION = 30.0  # scikit-learn's C; chosen by cross-validation (docs/understanding.md)
+_TOKEN = re.compile(r"(?u)\b\w+\b")  # scikit-learn's token pattern, as the word view used it
+Arrays = Mapping[str, npt.NDArray[Any]]
 
 
 def words_of(text: str) -> str:
@@ -77,17 +82,53 @@ class Reading:
     sentences: tuple[KindScores, ...]
 
 
+def terms(text: str) -> list[str]:
+    """The words and word pairs of a text (lower-cased), as scikit-learn's analyzer gives them
+    for `ngram_range=(1, 2)` (tested)."""
+    tokens = _TOKEN.findall(text.lower())
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
 class Words:
     """The word view: TF-IDF of words and word pairs, fitted on the examples' texts."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, columns: dict[str, int], idf: npt.NDArray[np.float64], matrix: csr_matrix):
+        self._columns = columns
+        self._idf = idf
+        self.matrix = matrix  # the fitted texts' rows
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> Words:
+        """Fitted on texts with scikit-learn's TfidfVectorizer."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(
-            ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+            ngram_range=(1, 2), sublinear_tf=True, token_pattern=_TOKEN.pattern
         )
-        self.matrix: csr_matrix = vectorizer.fit_transform([words_of(t) for t in texts])
-        self._terms = vectorizer.build_analyzer()
-        self._columns: dict[str, int] = vectorizer.vocabulary_
-        self._idf = vectorizer.idf_
+        matrix = vectorizer.fit_transform([words_of(t) for t in texts])
+        return cls(dict(vectorizer.vocabulary_), vectorizer.idf_, matrix)
+
+    def state(self) -> dict[str, npt.NDArray[Any]]:
+        """Arrays to save (`restore` reads them back)."""
+        vocabulary = np.empty(len(self._columns), dtype=object)
+        for term, column in self._columns.items():
+            vocabulary[column] = term
+        return {
+            "vocabulary": vocabulary.astype(str),
+            "idf": self._idf,
+            "data": self.matrix.data,
+            "indices": self.matrix.indices,
+            "indptr": self.matrix.indptr,
+            "shape": np.array(self.matrix.shape),
+        }
+
+    @classmethod
+    def restore(cls, state: Arrays) -> Words:
+        matrix = csr_matrix(
+            (state["data"], state["indices"], state["indptr"]), shape=tuple(state["shape"])
+        )
+        columns = {str(term): i for i, term in enumerate(state["vocabulary"])}
+        return cls(columns, np.asarray(state["idf"]), matrix)
 
     def of(self, texts: Sequence[str]) -> csr_matrix:
         """TF-IDF rows (unit length) of texts, as the fitted vectorizer's `transform` gives them
@@ -96,7 +137,7 @@ class Words:
         indices: list[int] = []
         indptr = [0]
         for text in texts:
-            counts = Counter(t for t in self._terms(words_of(text)) if t in self._columns)
+            counts = Counter(t for t in terms(words_of(text)) if t in self._columns)
             columns = sorted(self._columns[t] for t in counts)
             by_column = {self._columns[t]: n for t, n in counts.items()}
             weights = np.array([(1 + math.log(by_column[c])) * self._idf[c] for c in columns])
@@ -113,16 +154,55 @@ class LinearModel:
     checks its input on every call and for every class, which cost more than the sentence
     encoder on each question. Same probabilities (tested)."""
 
-    def __init__(self, fitted: LogisticRegression | OneVsRestClassifier, word_columns: int) -> None:
-        self.classes = list(fitted.classes_)
-        self._one_vs_rest = isinstance(fitted, OneVsRestClassifier)
-        if self._one_vs_rest:
-            weights = np.vstack([e.coef_ for e in fitted.estimators_]).T
-            self._bias = np.concatenate([e.intercept_ for e in fitted.estimators_])
-        else:
-            weights, self._bias = fitted.coef_.T, fitted.intercept_
+    def __init__(
+        self,
+        classes: list[Any],
+        one_vs_rest: bool,
+        weights: npt.NDArray[np.float64],
+        bias: npt.NDArray[np.float64],
+        word_columns: int,
+    ) -> None:
+        """`weights` has a row per feature (the words' columns, then the vector's), a column
+        per model."""
+        self.classes = classes
+        self._one_vs_rest = one_vs_rest
+        self._weights = weights
+        self._bias = bias
+        self._word_columns = word_columns
         self._on_words = csr_matrix(weights[:word_columns])
         self._on_vector = np.ascontiguousarray(weights[word_columns:])
+
+    @classmethod
+    def of(cls, fitted: LogisticRegression | OneVsRestClassifier, word_columns: int) -> LinearModel:
+        """The numpy form of a fitted scikit-learn model."""
+        from sklearn.multiclass import OneVsRestClassifier
+
+        classes = list(fitted.classes_)
+        if isinstance(fitted, OneVsRestClassifier):
+            weights = np.vstack([e.coef_ for e in fitted.estimators_]).T
+            bias = np.concatenate([e.intercept_ for e in fitted.estimators_])
+            return cls(classes, True, weights, bias, word_columns)
+        return cls(classes, False, fitted.coef_.T, fitted.intercept_, word_columns)
+
+    def state(self) -> dict[str, npt.NDArray[Any]]:
+        """Arrays to save (`restore` reads them back)."""
+        return {
+            "classes": np.array(self.classes),
+            "one_vs_rest": np.array(self._one_vs_rest),
+            "weights": self._weights,
+            "bias": self._bias,
+            "word_columns": np.array(self._word_columns),
+        }
+
+    @classmethod
+    def restore(cls, state: Arrays) -> LinearModel:
+        return cls(
+            state["classes"].tolist(),
+            bool(state["one_vs_rest"]),
+            np.asarray(state["weights"]),
+            np.asarray(state["bias"]),
+            int(state["word_columns"]),
+        )
 
     def probabilities(self, words: csr_matrix, vectors: Vectors) -> npt.NDArray[np.float64]:
         """Rows of class probabilities, columns in the order of `classes`."""
@@ -143,6 +223,9 @@ def fit(
 ) -> LinearModel:
     """A logistic regression over words and vectors, fitted with liblinear (one-vs-rest when
     `each_class`)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
     model = LogisticRegression(
         C=regularization,
         solver="liblinear",
@@ -153,20 +236,24 @@ def fit(
     fitted = (OneVsRestClassifier(model) if each_class else model).fit(
         hstack([words, csr_matrix(vectors)], format="csr"), labels
     )
-    return LinearModel(fitted, words.shape[1])
+    return LinearModel.of(fitted, words.shape[1])
 
 
 class MessageClassifier:
     """Reads a message's kind; trained from examples when the knowledge loads."""
 
-    def __init__(
-        self, examples: Sequence[Example], vectors: Sequence[MessageVectors], words: Words
-    ) -> None:
+    def __init__(self, words: Words, model: LinearModel) -> None:
         self.words = words
+        self.model = model
+        self._columns = [model.classes.index(k) for k in MESSAGE_KINDS]
+
+    @classmethod
+    def train(
+        cls, examples: Sequence[Example], vectors: Sequence[MessageVectors], words: Words
+    ) -> MessageClassifier:
         labels = [TEACHES[e.kind] for e in examples]
         whole = np.stack([v.whole for v in vectors])
-        self._model = fit(words.matrix, whole, labels, REGULARIZATION, each_class=True)
-        self._columns = [self._model.classes.index(k) for k in MESSAGE_KINDS]
+        return cls(words, fit(words.matrix, whole, labels, REGULARIZATION, each_class=True))
 
     def read(self, text: str, message: MessageVectors) -> Reading:
         """Scores for the message as a whole and for each sentence (when there are several)."""
@@ -174,6 +261,6 @@ class MessageClassifier:
         vectors = (
             message.whole[None] if len(texts) == 1 else np.vstack([message.whole, message.parts])
         )
-        probabilities = self._model.probabilities(self.words.of(texts), vectors)
+        probabilities = self.model.probabilities(self.words.of(texts), vectors)
         scores = [KindScores(*(float(row[c]) for c in self._columns)) for row in probabilities]
         return Reading(scores[0], tuple(scores[1:]))

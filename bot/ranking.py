@@ -47,6 +47,15 @@ _WEIGHT_GRID = [np.array([1.0, w, b, t]) for w in _STEPS for b in _STEPS for t i
 
 
 @dataclass(frozen=True)
+class Learned:
+    """What a Ranker learns from the examples (saved with `bot.models`)."""
+
+    fusion: Matrix  # the signals' weights
+    covered: LinearModel  # whether the articles cover a question
+    which: LinearModel  # which passage a question is for
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A passage with its signals and its fused score (higher is better)."""
 
@@ -98,9 +107,11 @@ class Ranker:
         words: Words,
         word_rows: Sequence[int],
         passage_texts: Sequence[MessageVectors],
+        learned: Learned | None = None,
     ) -> None:
         """`examples` are the question examples (passage, topic and no-answer kinds) with their
-        `vectors`; `word_rows` are their rows in `words.matrix`."""
+        `vectors`; `word_rows` are their rows in `words.matrix`. Without `learned`, it is
+        learned from them."""
         self.passages = tuple(passages)
         self.retriever = retriever
         self.words = words
@@ -134,7 +145,9 @@ class Ranker:
             np.vstack([m.parts for m in passage_texts]) if passage_texts else np.zeros((0, 384)),
             np.repeat(np.arange(len(passage_texts)), [len(m.sentences) for m in passage_texts]),
         )
-        self._fusion, self._covered, self._which = self._learn([examples[i] for i in order])
+        self.learned = learned or self._learn([examples[i] for i in order])
+        self._fusion = self.learned.fusion
+        self._covered, self._which = self.learned.covered, self.learned.which
 
     # -- signals ------------------------------------------------------------------------------
 
@@ -174,7 +187,7 @@ class Ranker:
         near_best = right >= right.max() - FUSION_TOLERANCE
         return np.mean(np.array(_WEIGHT_GRID)[near_best], axis=0)  # type: ignore[no-any-return]
 
-    def _learn(self, examples: Sequence[Example]) -> tuple[Matrix, LinearModel, LinearModel]:
+    def _learn(self, examples: Sequence[Example]) -> Learned:
         """Fit the fusion weights (leave-one-out), the model of what the articles cover and the
         model of which passage a question is for."""
         dense_all = self._vectors @ self._vectors.T
@@ -201,7 +214,7 @@ class Ranker:
         which = fit(
             all_words[on_any], all_vectors[on_any], target[on_any], PASSAGE_REGULARIZATION, True
         )
-        return fusion, covered, which
+        return Learned(fusion, covered, which)
 
     # -- use ----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ def classifier(tmp_path_factory: pytest.TempPathFactory) -> MessageClassifier:
     knowledge = load_knowledge(write_knowledge(tmp_path_factory.mktemp("k") / "k"))
     examples = knowledge.examples
     vectors = shared_cache().messages([e.text for e in examples])
-    return MessageClassifier(examples, vectors, Words([e.text for e in examples]))
+    return MessageClassifier.train(examples, vectors, Words.fit([e.text for e in examples]))
 
 
 def read(classifier: MessageClassifier, text: str) -> KindScores:
@@ -77,7 +77,7 @@ def test_linear_model_gives_scikit_learns_probabilities() -> None:
         OneVsRestClassifier(LogisticRegression(solver="liblinear")).fit(features, labels),
         LogisticRegression(solver="liblinear").fit(features, labels == 1),
     ):
-        ours = LinearModel(fitted, word_columns=3).probabilities(words, vectors)
+        ours = LinearModel.of(fitted, word_columns=3).probabilities(words, vectors)
         assert ours == pytest.approx(fitted.predict_proba(features), abs=1e-12)
 
 
@@ -85,10 +85,38 @@ def test_word_view_gives_the_vectorizers_rows() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = ["how does ketamine work", "what is the nmda receptor", "ketamine and nmda"]
-    words = Words(texts)
+    words = Words.fit(texts)
     reference = TfidfVectorizer(
         ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
     ).fit([words_of(t) for t in texts])
     asked = ["How does the NMDA receptor work? nmda nmda", "", "zebras"]
     expected = reference.transform([words_of(t) for t in asked]).toarray()
     assert words.of(asked).toarray() == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_saved_and_restored_word_view_and_model_give_the_same_rows_and_probabilities() -> None:
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from bot.classifier import LinearModel
+
+    texts = ["how does ketamine work", "what is the nmda receptor", "ketamine and nmda"]
+    words = Words.fit(texts)
+    restored = Words.restore(words.state())
+    asked = ["How does the NMDA receptor work?", "zebras"]
+    assert (restored.of(asked) != words.of(asked)).nnz == 0
+    assert (restored.matrix != words.matrix).nnz == 0
+    rng = np.random.default_rng(0)
+    features = csr_matrix(rng.normal(size=(30, 5)))
+    labels = rng.choice(["crisis", "question", "smalltalk"], size=30)
+    model = LinearModel.of(
+        OneVsRestClassifier(LogisticRegression(solver="liblinear")).fit(features, labels), 3
+    )
+    again = LinearModel.restore(model.state())
+    assert again.classes == model.classes == ["crisis", "question", "smalltalk"]
+    vectors = features[:, 3:].toarray()
+    assert (
+        again.probabilities(features[:, :3], vectors)
+        == model.probabilities(features[:, :3], vectors)
+    ).all()
