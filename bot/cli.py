@@ -145,14 +145,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cross_validate(folder: str, items: list[Item], folds: int) -> Report | None:
+def _cross_validate(folder: str, items: list[Item], folds: int, seed: int) -> Report | None:
     from bot.assistant import shared_cache
 
     knowledge = load_knowledge(folder)
     if knowledge.errors:
         _load(folder)  # prints the problems
         return None
-    return cross_validate(knowledge, items, folds, shared_cache())
+    return cross_validate(knowledge, items, folds, shared_cache(), seed)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -172,7 +172,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
         return 2
     if args.folds:
-        report = _cross_validate(args.knowledge, items, args.folds)
+        report = _cross_validate(args.knowledge, items, args.folds, args.seed)
         if report is None:
             return 1
     else:
@@ -183,7 +183,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        how = f", cross-validated over {args.folds} folds" if args.folds else ""
+        how = f", cross-validated over {args.folds} folds (seed {args.seed})" if args.folds else ""
         print(f"{report.count} questions from {args.file}{how}")
         print(f"routing accuracy  {report.routing:.3f}")
         for kind, value in report.routing_by_kind.items():
@@ -243,6 +243,13 @@ def build_parser(
         metavar="K",
         help="K-fold cross-validation: learn from the examples and the other folds' questions, "
         "measure on each fold in turn",
+    )
+    ev.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="how the questions are shuffled into folds (default 0)",
     )
     ev.add_argument("--min-routing", type=float, metavar="X")
     ev.add_argument("--min-hit1", type=float, metavar="X")

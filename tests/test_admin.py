@@ -42,7 +42,7 @@ def test_missing_or_wrong_token_gets_401_and_the_sign_in_form(admin_client: Test
 def test_right_token_signs_in_with_a_strict_cookie_and_shows_the_report(
     admin_client: TestClient,
 ) -> None:
-    admin_client.post("/api/ask", json={"question": "what does it cost, call (719) 555-0123"})
+    admin_client.post("/api/ask", json={"question": "what does it cost"})
     admin_client.app.state.recorder.flush()  # type: ignore[attr-defined]
     res = admin_client.post("/admin/login", data={"token": TOKEN}, follow_redirects=False)
     assert res.status_code == 303 and res.headers["location"] == "/admin"
@@ -52,7 +52,7 @@ def test_right_token_signs_in_with_a_strict_cookie_and_shows_the_report(
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     soup = BeautifulSoup(page.text, "html.parser")
     rows = [td.text for td in soup.select("table td")]
-    assert "what does it cost, call [phone]" in rows
+    assert "what does it cost" in rows
     assert TOKEN not in page.text
 
 
