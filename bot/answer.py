@@ -16,7 +16,9 @@ JSON form (`Answer.to_dict()`), used by `faqbot ask --json` and `POST /api/ask`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 Kind = Literal["answer", "no_answer", "crisis", "medical_advice", "smalltalk"]
 KINDS: tuple[Kind, ...] = ("answer", "no_answer", "crisis", "medical_advice", "smalltalk")
@@ -78,8 +80,9 @@ class Answer:
     resources: tuple[Resource, ...] = ()
     suggestions: tuple[str, ...] = ()
     # Whether the question may be kept for staff: never for crisis or medical-advice messages or
-    # for one that reads near crisis (`bot.safety.near_crisis`). Not part of the JSON form.
-    may_keep: bool = False
+    # for one that reads near crisis (`bot.safety.near_crisis`). Not part of the JSON form (nor,
+    # through pydantic's `exclude`, of the API's schema and replies).
+    may_keep: Annotated[bool, Field(exclude=True)] = False
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON form (built field by field: `dataclasses.asdict` deep-copies)."""
