@@ -3,18 +3,26 @@ sessions that expire and end at sign-out in every worker; CSRF tokens; throttled
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import TINY_ARTICLE
+from tests.conftest import ROOT, TINY_ARTICLE
+from tests.test_faults import free_port
 from web.app import create_app
 from web.cli import main
 from web.sessions import SignInThrottle, StaffSessions
@@ -328,3 +336,68 @@ def test_serve_with_a_weak_token_exits_1_without_printing_it(
     err = capsys.readouterr().err
     assert "FAQBOT_ADMIN_TOKEN" in err and "too easy to guess" in err
     assert "aaaaaaaaaaaaaaaa" not in err
+
+
+# The same across real worker processes.
+
+
+def _request(port: int, method: str, path: str, cookies: dict[str, str], body: str = "") -> Any:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    if body:
+        headers["content-type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body or None, headers=headers)
+    res = conn.getresponse()
+    res.text = res.read().decode()
+    for header in res.headers.get_all("set-cookie") or []:
+        name, value = header.split(";", 1)[0].split("=", 1)
+        cookies[name] = value
+    conn.close()
+    return res
+
+
+def test_sign_in_and_sign_out_hold_across_two_worker_processes(
+    tmp_path: Path, tiny_knowledge: Path
+) -> None:
+    """16 connections reach both workers but for a chance of 2 in 65,536 (SO_REUSEPORT
+    hashes each connection to a worker): all accept the session before sign-out, none after."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "FAQBOT_DB": str(tmp_path / "store.sqlite3"),
+        "FAQBOT_KNOWLEDGE_DIR": str(tiny_knowledge),
+        "FAQBOT_ADMIN_TOKEN": TOKEN,
+        "FAQBOT_RELOAD_INTERVAL": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if _request(port, "GET", "/api/health", {}).status == 200:
+                    break
+            time.sleep(0.2)
+        cookies: dict[str, str] = {}
+        form = _request(port, "GET", "/admin", cookies)
+        body = urllib.parse.urlencode({"token": TOKEN, "csrf": csrf_of(form.text)})
+        assert _request(port, "POST", "/admin/login", cookies, body).status == 303
+        session = dict(cookies)
+        assert [_request(port, "GET", "/admin", dict(session)).status for _ in range(16)] == [
+            200
+        ] * 16
+        page = _request(port, "GET", "/admin", cookies)
+        body = urllib.parse.urlencode({"csrf": csrf_of(page.text)})
+        assert _request(port, "POST", "/admin/logout", cookies, body).status == 303
+        assert [_request(port, "GET", "/admin", dict(session)).status for _ in range(16)] == [
+            401
+        ] * 16
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
