@@ -321,6 +321,12 @@ def test_weak_admin_token_is_refused_at_start_with_a_plain_message(
     assert "secrets.token_urlsafe(32)" in str(info.value)
 
 
+@pytest.mark.parametrize("hours", ["0", "-1", "721", "soon"])
+def test_a_bad_session_length_is_refused_at_start(hours: str) -> None:
+    with pytest.raises(ValueError, match="admin_session_hours"):
+        Settings(admin_session_hours=hours)  # type: ignore[arg-type]
+
+
 def test_generated_tokens_are_accepted() -> None:
     for _ in range(200):
         assert token_bits(secrets.token_urlsafe(16)) >= 64  # what the docs suggest, halved

@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     )
     admin_session_hours: float = Field(
         8.0,
-        gt=0,
+        ge=0.1,
         le=720,
         description="Hours a staff sign-in lasts; staff then sign in again (signing out ends "
         "it at once, in every worker).",
