@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -130,3 +132,43 @@ def test_security_headers_on_every_response(client: TestClient) -> None:
         assert "frame-ancestors 'self' https://clinic.example" in csp or res.status_code == 413
         assert res.headers["x-content-type-options"] == "nosniff"
         assert res.headers["referrer-policy"] == "no-referrer"
+
+
+def test_public_health_says_where_reload_errors_are_but_not_what_the_lines_say(
+    client: TestClient, tiny_knowledge: Path
+) -> None:
+    clinic = tiny_knowledge / "clinic.txt"
+    clinic.write_text(clinic.read_text() + "root secret line without a colon\n")
+    holder = client.app.state.holder  # type: ignore[attr-defined]
+    assert not holder.check()
+    res = client.get("/api/health")
+    assert res.json()["reload"]["errors"] == ["clinic.txt:8"]
+    assert "secret line" not in res.text and str(tiny_knowledge) not in res.text
+    assert any("secret line" in e for e in holder.failure.errors)  # shown to staff on /admin
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+    for path in ("/", "/api/health", "/docs", "/static/app.css", "/openapi.json"):
+        get, head = client.get(path), client.head(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+        assert "content-security-policy" in head.headers
+    head = client.head("/api/ask")
+    assert head.status_code == 405 and head.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/admin/", "/admin"), ("/docs/?a=1", "/docs?a=1"), ("/sources/tiny//", "/sources/tiny")],
+)
+def test_trailing_slash_redirect_is_relative_and_ignores_the_host_header(
+    client: TestClient, path: str, location: str
+) -> None:
+    res = client.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert res.status_code == 307 and res.headers["location"] == location
+
+
+def test_no_redirect_to_another_host_from_a_double_slash_path(client: TestClient) -> None:
+    for path in ("//evil.example/", "/%2F%2Fevil.example/", "/\\evil.example/"):
+        res = client.get(f"http://testserver{path}", follow_redirects=False)
+        assert res.status_code == 404 and "location" not in res.headers, path

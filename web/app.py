@@ -19,10 +19,17 @@ from starlette.exceptions import HTTPException
 from bot.assistant import Assistant
 from bot.encoder import EncoderError
 from web.admin import admin
-from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
+from web.middleware import (
+    BodyLimitMiddleware,
+    HeadMiddleware,
+    SecurityHeadersMiddleware,
+    TrailingSlashMiddleware,
+    error_body,
+)
 from web.ratelimit import RateLimited, RateLimiter
 from web.recorder import Recorder
 from web.routes import api, pages
+from web.sessions import SignInThrottle, StaffSessions
 from web.settings import Settings
 from web.startup import StartupError, check_knowledge
 from web.state import KnowledgeHolder, Watcher
@@ -71,10 +78,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Answers questions by quoting the clinic's reviewed article passages.",
         docs_url=None,  # our own /docs page: Swagger UI would load third-party scripts
         redoc_url=None,
+        redirect_slashes=False,  # TrailingSlashMiddleware: its redirects never use Host
     )
     app.state.settings = settings
     app.state.holder = holder
     app.state.recorder = recorder
+    app.state.staff_sessions = (
+        StaffSessions(
+            settings.admin_token.get_secret_value(),
+            recorder.store,
+            settings.admin_session_hours * 3600,
+        )
+        if settings.admin_token is not None and recorder.store is not None
+        else None
+    )
+    app.state.signin_throttle = SignInThrottle()
     app.state.limiter = (
         RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         if settings.rate_limit_per_minute
@@ -90,8 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(admin)
     app.include_router(pages)
+    app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadMiddleware)
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(

@@ -1,11 +1,13 @@
-"""ASGI middleware: request body limit and security headers on every response."""
+"""ASGI middleware: request body limit, security headers on every response, HEAD wherever GET
+is answered, and trailing-slash redirects that never use the Host header."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -104,3 +106,57 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class HeadMiddleware:
+    """Answers HEAD wherever GET is answered: routed as GET, sent without the body.
+
+    FastAPI routes declared with GET answer HEAD with 405 (Starlette's own routes add HEAD
+    themselves); this keeps the status and headers of the GET reply, Content-Length included.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class TrailingSlashMiddleware:
+    """Redirects `/admin/` to `/admin` when only the path without the slash exists, with a
+    relative Location. Starlette's own `redirect_slashes` (turned off in `create_app`) builds
+    an absolute URL from the Host header, which a client chooses: `Host: evil.example` got a
+    redirect to http://evil.example/admin."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        target = path.rstrip("/")
+        if (
+            path != target
+            and target[1:2] not in ("", "/", "\\")  # never "//host" (a protocol-relative URL)
+            and not _routed(scope, path)
+            and _routed(scope, target)
+        ):
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = target + (f"?{query}" if query else "")
+            await RedirectResponse(location, status_code=307)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _routed(scope: Scope, path: str) -> bool:
+    """Whether a route of the app takes this path (for any method)."""
+    routes = scope["app"].router.routes
+    return any(route.matches({**scope, "path": path})[0] is not Match.NONE for route in routes)

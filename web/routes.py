@@ -41,7 +41,9 @@ class AskRequest(BaseModel):
 
 
 class ReloadStatus(BaseModel):
-    """The last knowledge reload: `failed` while a changed folder has errors."""
+    """The last knowledge reload: `failed` while a changed folder has errors. `errors` says
+    where each is (`file:line`, relative to the knowledge folder); what is wrong is shown to
+    staff on /admin and in the server log."""
 
     status: Literal["ok", "failed"]
     failed_at: datetime | None = None
@@ -103,14 +105,14 @@ def ask(request: Request, body: AskRequest, assistant: AssistantDep, _: RateLimi
 @api.get("/health", response_model=Health, summary="Service and knowledge status")
 async def health(request: Request) -> Health:
     """Status, passage count, the knowledge version served and when it loaded, and whether
-    the last reload of a changed knowledge folder failed (with its errors)."""
+    the last reload of a changed knowledge folder failed (with where its errors are)."""
     holder: KnowledgeHolder = request.app.state.holder
     k = holder.assistant.knowledge
     failure = holder.failure
     reload = (
         ReloadStatus(status="ok")
         if failure is None
-        else ReloadStatus(status="failed", failed_at=failure.at, errors=list(failure.errors))
+        else ReloadStatus(status="failed", failed_at=failure.at, errors=list(failure.where))
     )
     return Health(
         status="ok",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+import string
+from collections import Counter
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -11,6 +14,35 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.store import Store, open_store
 
 _SOURCE = re.compile(r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+)$")
+
+
+MIN_TOKEN_CHARS = 16
+MIN_TOKEN_BITS = 64
+_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation)
+
+
+def token_bits(token: str) -> float:
+    """A cautious estimate of a token's randomness in bits: the smaller of two estimates.
+
+    One is the length times the Shannon entropy of the token's own character frequencies
+    (16 x "a" is 0 bits, "abab..." 1 bit a character). The other counts log2 of the alphabet
+    the token draws from (the character classes it uses; 100 more for any non-ASCII) per
+    character, except that a character continuing a run or a +1/-1 sequence ("aaa", "abc",
+    "321") counts 1 bit.
+    """
+    if not token:
+        return 0.0
+    counts = Counter(token)
+    shannon = -sum(n * math.log2(n / len(token)) for n in counts.values())
+    pool = sum(len(c) for c in _CLASSES if any(ch in c for ch in token))
+    pool += 100 if any(ord(ch) > 127 for ch in token) else 0
+    per_char = math.log2(max(pool, 2))
+    alphabet = 0.0
+    for i, ch in enumerate(token):
+        step = ord(ch) - ord(token[i - 1]) if i else None
+        before = ord(token[i - 1]) - ord(token[i - 2]) if i >= 2 else None
+        alphabet += 1.0 if step is not None and abs(step) <= 1 and step == before else per_char
+    return max(0.0, min(shannon, alphabet))
 
 
 class Settings(BaseSettings):
@@ -53,8 +85,16 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         None,
-        description="Turns on /admin for staff who know this token (at least 16 characters); "
-        "without it /admin does not exist.",
+        description="Turns on /admin for staff who know this token; without it /admin does not "
+        "exist. At least 16 characters and about 64 bits of randomness: make one with "
+        '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"`.',
+    )
+    admin_session_hours: float = Field(
+        8.0,
+        ge=0.1,
+        le=720,
+        description="Hours a staff sign-in lasts; staff then sign in again (signing out ends "
+        "it at once, in every worker).",
     )
     rate_limit_per_minute: int = Field(
         30,
@@ -87,9 +127,18 @@ class Settings(BaseSettings):
 
     @field_validator("admin_token")
     @classmethod
-    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("must be at least 16 characters (use a long random string)")
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        token = value.get_secret_value()
+        bits = token_bits(token)
+        if len(token) < MIN_TOKEN_CHARS or bits < MIN_TOKEN_BITS:
+            raise ValueError(
+                f"is too easy to guess ({len(token)} characters, about {bits:.0f} bits of "
+                f"randomness; it needs at least {MIN_TOKEN_CHARS} characters and "
+                f"{MIN_TOKEN_BITS} bits). Make one with: "
+                'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
         return value
 
     def open_store(self) -> Store:

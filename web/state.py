@@ -14,16 +14,30 @@ from fastapi import Depends, Request
 
 from bot.assistant import Assistant
 from bot.knowledge import fingerprint, load_knowledge
+from bot.problems import Problem
 
 log = logging.getLogger("faqbot.reload")
 
 
 @dataclass(frozen=True)
 class ReloadFailure:
-    """A changed knowledge folder that was not loaded, and why."""
+    """A changed knowledge folder that was not loaded, and why: `errors` in full (for staff),
+    `where` as file:line relative to the knowledge folder, without messages (for the public
+    health check: a message may quote a line of the file)."""
 
     at: datetime
     errors: tuple[str, ...]
+    where: tuple[str, ...] = ()
+
+
+def _where(problem: Problem, folder: Path) -> str:
+    """`articles/x.md:3`: the problem's file relative to the knowledge folder, and its line."""
+    path = Path(problem.path)
+    try:
+        shown = path.relative_to(folder).as_posix()
+    except ValueError:
+        shown = path.name
+    return f"{shown}:{problem.line}"
 
 
 class KnowledgeHolder:
@@ -56,7 +70,8 @@ class KnowledgeHolder:
                 errors = tuple(str(p) for p in knowledge.errors)
                 for line in errors:
                     log.error("knowledge reload refused: %s", line)
-                self.failure = ReloadFailure(datetime.now(UTC), errors)
+                where = tuple(_where(p, self.folder) for p in knowledge.errors)
+                self.failure = ReloadFailure(datetime.now(UTC), errors, where)
                 return False
             if knowledge.version == self.assistant.knowledge.version:
                 self.failure = None
