@@ -77,3 +77,25 @@ def test_reload_now_shows_errors_and_keeps_serving(
 def test_short_admin_token_is_refused_at_start(tiny_knowledge: Path) -> None:
     with pytest.raises(ValueError, match="at least 16 characters"):
         Settings(knowledge_dir=tiny_knowledge, admin_token="short")
+
+
+def test_report_is_in_plain_words_with_passages_by_section_title(
+    admin_client: TestClient,
+) -> None:
+    admin_client.post("/api/ask", json={"question": "how does ketamine work"})
+    admin_client.post("/api/ask", json={"question": "what is the weather on mars"})
+    admin_client.post(
+        "/api/feedback", json={"passages": ["tiny-nmda"], "helpful": False, "question": "hm"}
+    )
+    admin_client.app.state.recorder.flush()  # type: ignore[attr-defined]
+    page = admin_client.get("/admin", headers={"authorization": f"Bearer {TOKEN}"})
+    soup = BeautifulSoup(page.text, "html.parser")
+    cells = [td.text.strip() for td in soup.select("table td")]
+    assert "Answered" in cells and "Not covered" in cells
+    assert not {"answer", "no_answer", "tiny-nmda"} & set(cells)
+    assert "marked “not helpful”" in cells
+    link = soup.select_one("td[data-label=Passage] a")
+    assert link.text == "How does it work?" and link["href"] == "/sources/tiny#tiny-nmda"
+    assert "Tiny Article" in link.parent.text
+    assert all(t.get("class") == ["cards"] for t in soup.select("table"))
+    assert all(td.has_attr("data-label") for td in soup.select("td:not([colspan])"))
