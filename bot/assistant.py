@@ -172,7 +172,9 @@ class Assistant:
                 language="es" if spanish else "en",
             )
         if is_spanish(message.text):  # the articles are in English: say so, in Spanish
-            spanish_kind: Kind = "medical_advice" if kind == "medical_advice" else "no_answer"
+            # A greeting or a request for advice keeps its kind (advice is never stored); a
+            # question the articles might answer in English counts as not covered.
+            spanish_kind: Kind = kind if kind in ("medical_advice", "smalltalk") else "no_answer"
             return self._reply(spanish_kind, question, SPANISH_MESSAGE, (), language="es")
         if kind == "medical_advice":
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, ())

@@ -117,6 +117,12 @@ def test_a_spanish_question_gets_a_spanish_note_and_the_clinic_contact(
     assert answer.passages == () and answer.suggestions == ()
 
 
+def test_a_spanish_greeting_stays_small_talk_with_the_spanish_note(bot: Assistant) -> None:
+    answer = bot.ask("buenas tardes")
+    assert answer.kind == "smalltalk" and answer.language == "es"
+    assert "solo responde en inglés" in answer.message and answer.contact is not None
+
+
 def test_a_near_duplicate_passage_is_not_shown_twice(bot: Assistant) -> None:
     # rapid-relief and depression-rapid-effect repeat the same sentence; both rank close here
     ranked = [c.passage.id for c in bot.rank("rapid antidepressant effect").candidates[:2]]
