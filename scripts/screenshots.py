@@ -1,6 +1,6 @@
 """Screenshots of the running app for docs/screenshots/, taken in Debian's Chromium.
 
-    python3 scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Starts the chat over the shipped knowledge (with a throwaway store and staff token) and the
 sample clinic page of scripts/sample_site.py on another origin, asks a few questions, and saves:
