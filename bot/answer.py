@@ -10,7 +10,10 @@ JSON form (`Answer.to_dict()`), used by `faqbot ask --json` and `POST /api/ask`:
 - `resources`: crisis lines `{label, detail, href}`; empty unless kind is "crisis"
 - `disclaimer`: always present
 - `contact`: `{prompt, name, city, phone, email, booking_url}`, or null for a crisis reply
-- `suggestions`: up to three follow-up questions drawn from the knowledge
+- `suggestions`: up to three example questions from the knowledge, nearest to what was asked
+  (never the question itself)
+- `language`: "en", or "es" for a reply written in Spanish (a crisis reply, or the note that
+  the assistant answers in English)
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class Answer:
     passages: tuple[QuotedPassage, ...] = ()
     resources: tuple[Resource, ...] = ()
     suggestions: tuple[str, ...] = ()
+    language: str = "en"
     # Whether the question may be kept for staff: never for crisis or medical-advice messages or
     # for one that reads near crisis (`bot.safety.near_crisis`). Not part of the JSON form (nor,
     # through pydantic's `exclude`, of the API's schema and replies).
@@ -122,6 +126,7 @@ class Answer:
                 {"label": r.label, "detail": r.detail, "href": r.href} for r in self.resources
             ],
             "suggestions": list(self.suggestions),
+            "language": self.language,
         }
 
 
@@ -180,4 +185,9 @@ GOODBYE_MESSAGE = "Take care. You can come back any time with more questions."
 NO_ANSWER_MESSAGE = (
     "I'm sorry, I don't have a reviewed answer to that. I can only share what the clinic's "
     "articles say. You could try one of these questions, or contact the clinic:"
+)
+# For a message in Spanish that is not a crisis: the articles are in English only.
+SPANISH_MESSAGE = (
+    "Lo siento: este asistente solo responde en inglés, con pasajes de los artículos revisados "
+    "de la clínica. Para hablar en español sobre su situación, comuníquese con la clínica:"
 )

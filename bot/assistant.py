@@ -9,8 +9,11 @@ ranked passages, composed into one `Answer`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
+
+from rapidfuzz import fuzz
 
 from bot import models
 from bot.answer import (
@@ -22,6 +25,7 @@ from bot.answer import (
     MEDICAL_ADVICE_MESSAGE,
     NO_ANSWER_MESSAGE,
     SMALLTALK_MESSAGE,
+    SPANISH_MESSAGE,
     THANKS_MESSAGE,
     Answer,
     Contact,
@@ -31,6 +35,7 @@ from bot.answer import (
 )
 from bot.classifier import MessageClassifier, Reading, Words
 from bot.encoder import Encoder, default_cache_dir
+from bot.examples import example_key
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
 from bot.ranking import Candidate, Ranker, Ranking
@@ -46,6 +51,11 @@ CLOSE = 0.85  # further passages are shown when their score is at least this sha
 QUESTION_EXAMPLES = ("passage", "topic", "no_answer")
 MIN_WORDS_ASKED = 3  # a sentence this long may be ranked on its own
 SURE = 0.8  # ... unless the whole message is covered at least this surely
+# A passage whose words overlap this much (rapidfuzz token-set ratio, 0-100) with one already
+# shown says nearly the same and is left out. On the shipped articles the two "rapid
+# antidepressant effect" paragraphs score 90, the next closest pair (different conditions, same
+# sentence pattern) 80.
+NEAR_DUPLICATE = 85
 
 
 @cache
@@ -183,10 +193,16 @@ class Assistant:
                 disclaimer=self.knowledge.clinic.disclaimer,
                 contact=None,
                 resources=CRISIS_RESOURCES_ES if spanish else CRISIS_RESOURCES,
+                language="es" if spanish else "en",
             )
+        may_keep = kind != "medical_advice" and not near_crisis(message)
+        if is_spanish(message.text):  # the articles are in English: say so, in Spanish
+            # A greeting or a request for advice keeps its kind (advice is never stored); a
+            # question the articles might answer in English counts as not covered.
+            spanish_kind: Kind = kind if kind in ("medical_advice", "smalltalk") else "no_answer"
+            return self._reply(spanish_kind, question, SPANISH_MESSAGE, (), may_keep, language="es")
         if kind == "medical_advice":
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, (), False)
-        may_keep = not near_crisis(message)
         if kind == "smalltalk":
             return self._reply(
                 "smalltalk",
@@ -200,12 +216,14 @@ class Assistant:
             text = NO_ANSWER_MESSAGE
             if ranking.topic is not None:
                 text = f"{ranking.topic.message} You could also ask:"
-            return self._reply("no_answer", question, text, self.starters, may_keep)
+            related = self._related(ranking, question, ()) or self.starters
+            return self._reply("no_answer", question, text, related, may_keep)
         best = ranking.candidates[0].score
-        shown = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best * CLOSE]
+        close = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best * CLOSE]
+        shown = self._distinct(close)
         passages = tuple(self._quote(c) for c in shown)
-        follow_ups = self._follow_ups(ranking, len(shown))
-        return self._reply("answer", question, "", follow_ups, may_keep, passages)
+        related = self._related(ranking, question, {c.passage.id for c in close})
+        return self._reply("answer", question, "", related, may_keep, passages)
 
     def _reply(
         self,
@@ -215,8 +233,10 @@ class Assistant:
         suggestions: tuple[str, ...],
         may_keep: bool,
         passages: tuple[QuotedPassage, ...] = (),
+        language: str = "en",
     ) -> Answer:
         return Answer(
+            language=language,
             kind=kind,
             question=question,
             message=message,
@@ -248,12 +268,39 @@ class Assistant:
             score=round(candidate.score, 4),
         )
 
-    def _follow_ups(self, ranking: Ranking, shown: int) -> tuple[str, ...]:
-        """Example questions of the passages ranked just below those shown."""
+    @staticmethod
+    def _distinct(candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates, best first, without one that says nearly the same as one kept."""
+        kept: list[Candidate] = []
+        for c in candidates:
+            text = c.passage.text.lower()
+            if all(
+                fuzz.token_set_ratio(text, k.passage.text.lower()) < NEAR_DUPLICATE for k in kept
+            ):
+                kept.append(c)
+        return kept
+
+    def related(self, question: str, limit: int = MAX_SUGGESTIONS) -> tuple[str, ...]:
+        """Up to `limit` example questions of the passages nearest to `question`, by the
+        ranker, never `question` itself (whatever its case or punctuation)."""
+        return self._related(self.rank(question), question, (), limit)
+
+    @staticmethod
+    def _related(
+        ranking: Ranking, question: str, shown: Collection[str], limit: int = MAX_SUGGESTIONS
+    ) -> tuple[str, ...]:
+        """The first example question of each passage in ranked order, passages already shown
+        left out, and never the question asked."""
+        asked = example_key(question)
         out: list[str] = []
-        for c in ranking.candidates[shown:]:
-            if c.passage.questions:
-                out.append(c.passage.questions[0])
-            if len(out) == MAX_SUGGESTIONS:
+        seen = {asked}
+        for c in ranking.candidates:
+            if len(out) == limit:
                 break
+            if c.passage.id in shown:
+                continue
+            pick = next((q for q in c.passage.questions if example_key(q) not in seen), None)
+            if pick is not None:
+                out.append(pick)
+                seen.add(example_key(pick))
         return tuple(out)

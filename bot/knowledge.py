@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.brand import LOGO_MAX_BYTES, LOGO_TYPES, colour_problem
 from bot.examples import (
     MESSAGE_FILES,
     QUESTIONS_FILE,
@@ -31,6 +32,7 @@ CLINIC_FIELDS = (
     "disclaimer",
     "contact_prompt",
 )
+OPTIONAL_CLINIC_FIELDS = ("brand_color", "logo")  # the clinic's look; defaults when left out
 EXAMPLE_MARK = "[example]"
 REVIEW_MAX_AGE_DAYS = 365
 _ID_LINE = re.compile(r"^<!--\s*id:\s*(?P<id>.*?)\s*-->$")
@@ -98,6 +100,8 @@ class Clinic:
     disclaimer: str
     contact_prompt: str
     examples: frozenset[str] = frozenset()
+    brand_color: str = ""  # `#rrggbb` behind white text (checked for contrast), or "" for ours
+    logo: str = ""  # an image file in the knowledge folder, shown in the chat's header
 
 
 @dataclass(frozen=True)
@@ -475,8 +479,11 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
     return topics, out.problems
 
 
-def parse_clinic(text: str, rel: str) -> tuple[Clinic | None, list[Problem]]:
-    """Parse the clinic settings: `key: value` lines; `[example]` marks a placeholder value."""
+def parse_clinic(
+    text: str, rel: str, folder: Path | None = None
+) -> tuple[Clinic | None, list[Problem]]:
+    """Parse the clinic settings: `key: value` lines; `[example]` marks a placeholder value.
+    A `logo` is looked for in `folder` (the knowledge folder)."""
     out = Collector(rel)
     values = _key_values(lines(text), out)
     examples: set[str] = set()
@@ -495,15 +502,23 @@ def parse_clinic(text: str, rel: str) -> tuple[Clinic | None, list[Problem]]:
             out.error(n, f"`{name}` is missing or empty; add `{name}: ...`")
         clean[name] = value
     for key, (n, _) in values.items():
-        if key not in CLINIC_FIELDS:
-            out.warn(n, f"unknown setting `{key}` is ignored; known: {', '.join(CLINIC_FIELDS)}")
+        if key not in CLINIC_FIELDS + OPTIONAL_CLINIC_FIELDS:
+            known = ", ".join(CLINIC_FIELDS + OPTIONAL_CLINIC_FIELDS)
+            out.warn(n, f"unknown setting `{key}` is ignored; known: {known}")
+    look = {
+        name: values[name][1] for name in OPTIONAL_CLINIC_FIELDS if values.get(name, (0, ""))[1]
+    }
+    if "brand_color" in look and (problem := colour_problem(look["brand_color"])):
+        out.error(values["brand_color"][0], problem)
+    if "logo" in look and (problem := logo_problem(look["logo"], folder)):
+        out.error(values["logo"][0], problem)
     if clean["email"] and "@" not in clean["email"]:
         out.error(values["email"][0], "`email` must be an e-mail address like info@example.com")
     if clean["booking_url"] and not clean["booking_url"].startswith(("https://", "http://")):
         out.error(values["booking_url"][0], "`booking_url` must start with https://")
     if any(p.severity == "error" for p in out.problems):
         return None, out.problems
-    return Clinic(**clean, examples=frozenset(examples)), out.problems
+    return Clinic(**clean, **look, examples=frozenset(examples)), out.problems
 
 
 def parse_phrase_list(text: str, rel: str, what: str) -> tuple[list[str], list[Problem]]:
@@ -524,6 +539,26 @@ def parse_phrase_list(text: str, rel: str, what: str) -> tuple[list[str], list[P
     if not phrases:
         out.error(1, f"the {what} list is empty; it must list at least one phrase")
     return phrases, out.problems
+
+
+def logo_problem(name: str, folder: Path | None) -> str | None:
+    """Why `name` cannot be the clinic's logo, or None when it can: an image file of a known
+    type, inside the knowledge folder, small enough to load at once."""
+    if Path(name).suffix.lower() not in LOGO_TYPES:
+        return (
+            f"`logo` must be a {', '.join(LOGO_TYPES)} file in the knowledge folder, not {name!r}"
+        )
+    if folder is None:
+        return None
+    root = folder.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return f"`logo` file {name!r} was not found in the knowledge folder ({root})"
+    if path.stat().st_size > LOGO_MAX_BYTES:
+        return (
+            f"`logo` file {name!r} is larger than {LOGO_MAX_BYTES // 1024} KB; use a smaller image"
+        )
+    return None
 
 
 _PLACEHOLDER_CLINIC = Clinic(
@@ -607,7 +642,7 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
         problems.extend(found_problems)
     clinic: Clinic | None = None
     if (text := read("clinic.txt", True)) is not None:
-        clinic, found_problems = parse_clinic(text, str(root / "clinic.txt"))
+        clinic, found_problems = parse_clinic(text, str(root / "clinic.txt"), root)
         problems.extend(found_problems)
     examples = _question_examples(passages, uncovered, root)
     for name, kind in MESSAGE_FILES.items():

@@ -407,3 +407,26 @@ def test_sign_in_and_sign_out_hold_across_two_worker_processes(
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_report_is_in_plain_words_with_passages_by_section_title(
+    admin_client: TestClient,
+) -> None:
+    admin_client.post("/api/ask", json={"question": "how does ketamine work"})
+    admin_client.post("/api/ask", json={"question": "what does it cost"})
+    admin_client.post(
+        "/api/feedback",
+        json={"passages": ["tiny-nmda"], "helpful": False, "question": "how does ketamine work"},
+    )
+    admin_client.app.state.recorder.flush()  # type: ignore[attr-defined]
+    page = admin_client.get("/admin", headers={"authorization": f"Bearer {TOKEN}"})
+    soup = BeautifulSoup(page.text, "html.parser")
+    cells = [td.text.strip() for td in soup.select("table td")]
+    assert "Answered" in cells and "Not covered" in cells
+    assert not {"answer", "no_answer", "tiny-nmda"} & set(cells)
+    assert "marked “not helpful”" in cells
+    link = soup.select_one("td[data-label=Passage] a")
+    assert link.text == "How does it work?" and link["href"] == "/sources/tiny#tiny-nmda"
+    assert "Tiny Article" in link.parent.text
+    assert all(t.get("class") == ["cards"] for t in soup.select("table"))
+    assert all(td.has_attr("data-label") for td in soup.select("td:not([colspan])"))

@@ -28,8 +28,9 @@ def test_answer_json_form_has_every_documented_field(bot: Assistant) -> None:
         "disclaimer",
         "contact",
         "suggestions",
+        "language",
     }
-    assert data["kind"] == "answer"
+    assert data["kind"] == "answer" and data["language"] == "en"
     first = data["passages"][0]
     assert set(first) == {"id", "article", "section", "text", "source", "reviewed_on", "score"}
     assert first["id"] == "glutamate-nmda"
@@ -100,6 +101,59 @@ def test_crisis_in_spanish_gets_the_spanish_crisis_reply(bot: Assistant) -> None
     assert "oprima 2" in details and "AYUDA" in details and "988lineadevida.org" in details
     english = bot.ask("i want to end my life")
     assert english.kind == "crisis" and english.message.startswith("It sounds like")
+    assert answer.language == "es" and english.language == "en"
+
+
+@pytest.mark.parametrize(
+    "text", ["¿Cómo funciona la ketamina?", "hola, ¿la ketamina ayuda con la depresión?"]
+)
+def test_a_spanish_question_gets_a_spanish_note_and_the_clinic_contact(
+    bot: Assistant, text: str
+) -> None:
+    answer = bot.ask(text)
+    assert answer.kind == "no_answer" and answer.language == "es"
+    assert "solo responde en inglés" in answer.message
+    assert answer.contact is not None and answer.contact.phone
+    assert answer.passages == () and answer.suggestions == ()
+
+
+def test_a_spanish_greeting_stays_small_talk_with_the_spanish_note(bot: Assistant) -> None:
+    answer = bot.ask("buenas tardes")
+    assert answer.kind == "smalltalk" and answer.language == "es"
+    assert "solo responde en inglés" in answer.message and answer.contact is not None
+
+
+def test_a_near_duplicate_passage_is_not_shown_twice(bot: Assistant) -> None:
+    # rapid-relief and depression-rapid-effect repeat the same sentence; both rank close here
+    ranked = [c.passage.id for c in bot.rank("rapid antidepressant effect").candidates[:2]]
+    assert ranked == ["rapid-relief", "depression-rapid-effect"]
+    assert [p.id for p in bot.ask("rapid antidepressant effect").passages] == ["rapid-relief"]
+    assert "depression-rapid-effect" not in {
+        p.id for p in bot.ask("Can ketamine help with PTSD?").passages
+    }
+
+
+def test_related_suggestions_are_nearest_and_never_the_question_itself(bot: Assistant) -> None:
+    own = "What does ketamine do in the brain?"
+    answer = bot.ask(own)
+    assert answer.kind == "answer" and 0 < len(answer.suggestions) <= 3
+    keys = {s.casefold().rstrip("?") for s in answer.suggestions}
+    assert own.casefold().rstrip("?") not in keys
+    shown = {p.id for p in answer.passages}
+    assert not {q for p in bot.knowledge.passages if p.id in shown for q in p.questions} & set(
+        answer.suggestions
+    )
+    assert bot.related(own.upper() + "!!", 3) == bot.related(own, 3)
+    assert own not in bot.related(own, 3) and len(bot.related(own, 2)) == 2
+
+
+def test_no_answer_suggests_questions_related_to_what_was_asked(bot: Assistant) -> None:
+    insurance = bot.ask("do you take insurance")
+    assert insurance.kind == "no_answer"
+    assert insurance.suggestions != bot.starters  # not the same three whatever was asked
+    booking = "How do I book an appointment?"
+    assert booking in insurance.suggestions
+    assert insurance.suggestions == bot.related("do you take insurance")
 
 
 def test_a_greeting_or_aside_before_the_question_does_not_stop_the_answer(bot: Assistant) -> None:

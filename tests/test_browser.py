@@ -6,16 +6,15 @@ on a developer's machine and fail in CI (CI=true), so CI never passes without th
 
 from __future__ import annotations
 
+import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from scripts.sample_site import free_port, sample_site, serve
 from tests.conftest import SHIPPED_KNOWLEDGE
 from web.app import create_app
 from web.settings import Settings
@@ -27,9 +26,17 @@ if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 pytestmark = pytest.mark.browser
+ADMIN_TOKEN = "browser-test-admin-token"
 FLAGS = [
     "--no-sandbox",
     "--headless=new",
@@ -42,33 +49,50 @@ FLAGS = [
 ]
 
 
+@dataclass(frozen=True)
+class Sites:
+    """The bot, and the sample clinic page on another origin embedding its widget."""
+
+    bot: str
+    clinic: str
+
+
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app under uvicorn on a free loopback port, in a background thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
+    """The app under uvicorn on a free loopback port, and the sample clinic page (another
+    origin: localhost, another port) that the app lets frame it; both in background threads."""
+    bot_port, site_port = free_port(), free_port()
+    bot, clinic = f"http://127.0.0.1:{bot_port}", f"http://localhost:{site_port}"
     db = tmp_path_factory.mktemp("store") / "store.sqlite3"
-    app = create_app(Settings(knowledge_dir=SHIPPED_KNOWLEDGE, db=db, rate_limit_per_minute=0))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    app = create_app(
+        Settings(
+            knowledge_dir=SHIPPED_KNOWLEDGE,
+            db=db,
+            rate_limit_per_minute=0,
+            frame_ancestors=f"'self' {clinic}",
+            admin_token=ADMIN_TOKEN,
+        )
+    )
+    with serve(app, bot_port), serve(sample_site(bot), site_port):
+        yield Sites(bot, clinic)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def base_url(sites: Sites) -> str:
+    return sites.bot
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture
@@ -102,13 +126,27 @@ def test_ask_how_ketamine_works_shows_cited_passage_disclaimer_and_contact(page:
     assert page.url.endswith("/")  # no reload: the reply was appended by the script
 
 
-def test_citation_opens_the_article_with_the_passage_highlighted(page: Page) -> None:
+def test_citation_opens_the_passage_highlighted_in_a_new_tab_and_the_chat_stays(
+    page: Page,
+) -> None:
     page.goto("/")
     ask(page, "what is BDNF")
-    page.locator("#log .msg.bot figcaption a").first.click()
-    target = page.locator(".source-passage:target")
+    reply = page.locator("#log .msg.bot").last
+    expect(reply).to_have_attribute("data-kind", "answer")
+    with page.context.expect_page() as opened:
+        reply.locator("figcaption a").first.click()
+    source = opened.value
+    source.wait_for_load_state()
+    target = source.locator(".source-passage:target")
     expect(target).to_have_attribute("id", "bdnf-neuroplasticity")
     assert target.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    source.close()
+    expect(page.locator("#log .msg.bot")).to_have_count(1)  # the chat tab is as it was
+    # Following a link in the same tab and coming back keeps the conversation too.
+    page.goto("/sources/understanding-ketamine-infusions#bdnf-neuroplasticity")
+    page.go_back()
+    expect(page.locator("#log .msg.visitor")).to_have_text(["You askedwhat is BDNF"])
+    expect(page.locator("#log .msg.bot blockquote").first).to_contain_text("BDNF")
 
 
 def test_crisis_reply_is_distinct_with_tap_to_call_and_text(page: Page) -> None:
@@ -168,24 +206,248 @@ def test_no_javascript_form_path(browser: Browser, base_url: str) -> None:
     context.close()
 
 
-@pytest.mark.parametrize("width", [320, 1024])
-def test_axe_finds_no_serious_or_critical_violations(
-    browser: Browser, base_url: str, width: int
+def test_conversation_survives_a_reload_and_clear_conversation_wipes_it(page: Page) -> None:
+    page.goto("/")
+    expect(page.locator("#clear")).to_be_hidden()
+    ask(page, "what is BDNF")
+    expect(page.locator("#log .msg.bot")).to_have_count(1)
+    page.locator("#log .msg.bot .feedback button", has_text="Yes").click()
+    expect(page.locator("#log .feedback .thanks")).to_be_visible()
+    ask(page, "Can ketamine help with PTSD?")
+    expect(page.locator("#log .msg.bot")).to_have_count(2)
+    page.reload()
+    expect(page.locator("#log .msg.bot")).to_have_count(2)
+    expect(page.locator("#log .msg.visitor").last).to_contain_text("Can ketamine help with PTSD?")
+    expect(page.locator("#log .msg.bot").first.locator(".feedback .thanks")).to_be_visible()
+    expect(page.locator(".starters")).to_be_hidden()
+    stored = page.evaluate("sessionStorage.getItem('faqbot-conversation')")
+    assert "PTSD" in stored
+    page.locator("#clear button").click()
+    expect(page.locator("#log .msg")).to_have_count(0)
+    expect(page.locator(".starters")).to_be_visible()
+    expect(page.locator("#clear")).to_be_hidden()
+    expect(page.locator("#question")).to_be_focused()
+    assert page.evaluate("sessionStorage.getItem('faqbot-conversation')") is None
+    page.reload()
+    expect(page.locator("#log .msg")).to_have_count(0)
+    # Another tab starts with an empty conversation: nothing is kept beyond the tab.
+    other = page.context.new_page()
+    other.goto("/")
+    expect(other.locator("#log .msg")).to_have_count(0)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_further_passages_are_folded_under_more_from_our_articles(
+    browser: Browser, base_url: str, javascript: bool
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, base_url=base_url, bypass_csp=True
-    )  # axe is injected as a script
+    context = browser.new_context(java_script_enabled=javascript, base_url=base_url)
     page = context.new_page()
     page.goto("/")
-    ask(page, "how does ketamine work?")
+    page.fill("#question", "Can ketamine help with PTSD?")
+    page.click("form#ask button[type=submit]")
+    reply = page.locator("#log .msg.bot")
+    expect(reply).to_have_attribute("data-kind", "answer")
+    expect(reply.locator(":scope > figure.passage")).to_have_count(1)
+    expect(reply.locator(":scope > figure.passage blockquote")).to_be_visible()
+    more = reply.locator("details.more")
+    expect(more).not_to_have_attribute("open", "")
+    hidden = more.locator("figure.passage")
+    assert hidden.count() >= 1
+    expect(hidden.first).to_be_hidden()
+    more.locator("summary").click()
+    expect(hidden.first).to_be_visible()
+    texts = reply.locator("blockquote").all_inner_texts()
+    assert len(texts) == len(set(texts))
+    actions = reply.locator(".contact a.action")
+    expect(actions).to_have_text(["Call", "E-mail", "Book a consultation (opens in a new tab)"])
+    tops = {round(a.bounding_box()["y"]) for a in actions.all()}
+    assert len(tops) == 1  # call / e-mail / book on one line
+    context.close()
+
+
+def test_spanish_message_gets_the_spanish_note_and_contact(page: Page) -> None:
+    page.goto("/")
+    ask(page, "¿La ketamina ayuda con la depresión?")
+    reply = page.locator("#log .msg.bot").last
+    expect(reply).to_have_attribute("lang", "es")
+    expect(reply.locator(".message")).to_contain_text("solo responde en inglés")
+    expect(reply.locator(".contact a.action").first).to_have_text("Llamar")
+    expect(reply.locator(".passage")).to_have_count(0)
+
+
+def test_dark_mode_follows_the_system_setting(browser: Browser, base_url: str) -> None:
+    colours = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, base_url=base_url, bypass_csp=True)
+        page = context.new_page()
+        page.goto("/")
+        ask(page, "how does ketamine work?")
+        expect(page.locator("#log .msg.bot")).to_have_count(1)
+        colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        results = Axe().run(page, options={"runOnly": ["color-contrast"]})
+        assert results.response["violations"] == [], scheme
+        context.close()
+    assert colours == {"light": "rgb(255, 255, 255)", "dark": "rgb(21, 25, 30)"}
+
+
+def test_typing_indicator_shows_while_a_reply_is_on_its_way(page: Page) -> None:
+    page.goto("/")
+    page.route("**/api/ask", lambda route: (page.wait_for_timeout(600), route.continue_()))
+    ask(page, "what is BDNF")
+    expect(page.locator("#status")).to_be_visible()
+    expect(page.locator("#status .dots span")).to_have_count(3)
+    expect(page.locator("#status")).to_contain_text("typing")
     expect(page.locator("#log .msg.bot")).to_have_count(1)
-    ask(page, "I want to die")
-    expect(page.locator("#log .kind-crisis")).to_have_count(1)
-    for url in (None, "/sources/understanding-ketamine-infusions", "/nowhere"):
-        if url:
-            page.goto(url)
+    expect(page.locator("#status")).to_be_hidden()
+
+
+def widget_parts(page: Page) -> tuple[Locator, Locator]:
+    """The launcher button and the panel (Playwright's CSS sees into the open shadow root)."""
+    return page.locator("#faqbot-widget .launcher"), page.locator("#faqbot-widget .panel")
+
+
+def deep_focus(page: Page) -> str:
+    """The class of the focused element inside the widget's shadow root ("" if none)."""
+    return str(
+        page.evaluate(
+            "() => { const r = document.getElementById('faqbot-widget').shadowRoot;"
+            " return r.activeElement ? r.activeElement.className : ''; }"
+        )
+    )
+
+
+def test_widget_on_another_origin_opens_answers_closes_and_returns_focus(
+    browser: Browser, sites: Sites
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(sites.clinic)
+    launcher, panel = widget_parts(page)
+    expect(launcher).to_contain_text("Colorado Ketamine")
+    assert launcher.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled despite CSP
+    box = launcher.bounding_box()
+    assert box is not None and box["height"] >= 44 and box["width"] >= 44
+    expect(panel).to_be_hidden()
+    launcher.click()
+    expect(panel).to_be_visible()
+    expect(panel).to_have_attribute("role", "dialog")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    close = panel.locator(".close")
+    close_box = close.bounding_box()
+    assert close_box is not None and close_box["height"] >= 44 and close_box["width"] >= 44
+    chat = page.frame_locator("#faqbot-widget iframe")
+    expect(chat.locator("#question")).to_be_focused()  # focus moved into the chat
+    page.keyboard.type("how does ketamine work?")
+    page.keyboard.press("Enter")
+    expect(chat.locator("#log .msg.bot")).to_have_attribute("data-kind", "answer")
+    expect(chat.locator("#log .msg.bot blockquote").first).to_contain_text("NMDA")
+    page.keyboard.press("Escape")  # pressed inside the chat's frame
+    expect(panel).to_be_hidden()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    assert deep_focus(page) == "launcher"
+    launcher.click()  # reopened: the conversation is still there
+    expect(chat.locator("#log .msg.bot")).to_have_count(1)
+    close.click()
+    expect(panel).to_be_hidden()
+    assert deep_focus(page) == "launcher"
+    launcher.click()
+    page.reload()  # open stays open for the tab
+    launcher, panel = widget_parts(page)
+    expect(panel).to_be_visible()
+    expect(chat.locator("#question")).to_be_visible()
+    close = panel.locator(".close")
+    close.focus()
+    page.keyboard.press("Escape")  # pressed on the clinic's page, inside the panel
+    expect(panel).to_be_hidden()
+    assert deep_focus(page) == "launcher"
+    page.reload()
+    expect(widget_parts(page)[1]).to_be_hidden()  # closed stays closed
+    # The clinic's page keeps only whether the panel is open, never what the visitor typed.
+    kept = page.evaluate("Object.keys(sessionStorage)")
+    assert kept == ["faqbot-widget-open"], kept
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+    assert not [p for p in problems if "Error" in p], problems
+    context.close()
+
+
+def test_widget_conversation_survives_a_reload_where_the_chat_may_keep_it(
+    playwright: Playwright, sites: Sites, tmp_path: Path
+) -> None:
+    """In a normal Chromium profile that allows the chat's frame its own storage (Playwright's
+    throwaway contexts block third-party storage, like a private window: there the conversation
+    lasts as long as the page, and nothing is put into the clinic's page instead)."""
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    preferences = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+    (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=str(CHROMIUM), args=FLAGS
+    )
+    page = context.new_page()
+    page.goto(sites.clinic)
+    widget_parts(page)[0].click()
+    chat = page.frame_locator("#faqbot-widget iframe")
+    chat.locator("#question").fill("what is BDNF")
+    chat.locator("#question").press("Enter")
+    expect(chat.locator("#log .msg.bot")).to_have_attribute("data-kind", "answer")
+    page.reload()
+    expect(widget_parts(page)[1]).to_be_visible()
+    expect(chat.locator("#log .msg.bot")).to_have_count(1)
+    expect(chat.locator("#log .msg.visitor")).to_contain_text("what is BDNF")
+    assert page.evaluate("Object.keys(sessionStorage)") == ["faqbot-widget-open"]
+    context.close()
+
+
+def sign_in_and_fill_the_report(page: Page) -> None:
+    for question in ("how does ketamine work?", "do you take insurance", "what is the weather"):
+        page.request.post("/api/ask", data={"question": question})
+    page.request.post(
+        "/api/feedback", data={"passages": ["glutamate-nmda"], "helpful": False, "question": "hm"}
+    )
+    page.goto("/admin")
+    page.fill("#token", ADMIN_TOKEN)
+    page.click("form[action='/admin/login'] button")
+    expect(page.locator("h2#s-title")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_axe_finds_no_serious_or_critical_violations(
+    browser: Browser, sites: Sites, width: int
+) -> None:
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, base_url=sites.bot, bypass_csp=True
+    )  # axe is injected as a script
+    page = context.new_page()
+
+    def check(what: str) -> None:
         results = Axe().run(page)
         bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert bad == [], [(v["id"], v["help"]) for v in bad]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert bad == [], (what, [(v["id"], v["help"], v["nodes"][0]["target"]) for v in bad])
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, what
+
+    page.goto("/")
+    ask(page, "Can ketamine help with PTSD?")
+    expect(page.locator("#log .msg.bot")).to_have_count(1)
+    page.locator("#log details.more summary").click()
+    ask(page, "I want to die")
+    expect(page.locator("#log .kind-crisis")).to_have_count(1)
+    check("chat")
+    page.goto("/embed")
+    check("embedded chat")
+    for url in ("/sources/understanding-ketamine-infusions", "/nowhere"):
+        page.goto(url)
+        check(url)
+    page.goto(sites.clinic)
+    launcher = widget_parts(page)[0]
+    check("clinic page, widget closed")
+    launcher.click()
+    expect(page.frame_locator("#faqbot-widget iframe").locator("#question")).to_be_visible()
+    check("clinic page, widget open")
+    sign_in_and_fill_the_report(page)
+    check("staff page")
     context.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, SHIPPED_KNOWLEDGE, TINY_ARTICLE, write_knowledge
+from tests.conftest import SHARED, SHIPPED_KNOWLEDGE, TINY_ARTICLE, TINY_CLINIC, write_knowledge
 from web.cli import main
 
 DEV_SET = SHARED / "eval" / "questions.jsonl"
@@ -190,3 +190,14 @@ def test_check_refuses_examples_too_few_to_learn_from(
     folder = write_knowledge(tmp_path / "k", examples_smalltalk_txt="hi\nhello\n")
     assert main(["check", "--knowledge", str(folder)]) == 1
     assert "only 2 small-talk messages" in capsys.readouterr().out
+
+
+def test_check_refuses_a_brand_colour_white_text_cannot_be_read_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_knowledge(tmp_path / "k", clinic_txt=TINY_CLINIC + "brand_color: #8fbcdb\n")
+    assert main(["check", "--knowledge", str(folder)]) == 1
+    out = capsys.readouterr().out
+    line = TINY_CLINIC.count("\n") + 1
+    assert f"clinic.txt:{line}: `brand_color` #8fbcdb is too light" in out
+    assert "WCAG AA" in out and "Traceback" not in out

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+
+from tests.conftest import TINY_CLINIC, write_knowledge
+from web.app import create_app
+from web.settings import Settings
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -115,3 +121,85 @@ def test_shipped_knowledge_answers_how_ketamine_works(shipped_client: TestClient
     assert (
         first.select_one("a")["href"] == "/sources/understanding-ketamine-infusions#glutamate-nmda"
     )
+
+
+def test_reply_leads_with_one_passage_and_folds_the_others_in_a_closed_details(
+    client: TestClient,
+) -> None:
+    reply = soup(
+        client.post("/", data={"question": "does ketamine affect serotonin and glutamate"}).text
+    )
+    box = reply.select_one("#log .msg.bot")
+    assert box["data-kind"] == "answer"
+    top = box.find_all("figure", recursive=False)
+    assert len(top) == 1  # the best passage alone, outside the fold
+    more = box.select_one("details.more")
+    assert more is not None and not more.has_attr("open")
+    assert more.select_one("summary").text.startswith("More from our articles")
+    assert more.select("figure.passage")
+    cite = top[0].select_one("figcaption a")
+    assert cite["target"] == "_blank" and cite["rel"] == ["noopener"]
+    assert "opens in a new tab" in cite.text
+
+
+def test_contact_is_compact_call_email_book_buttons(client: TestClient) -> None:
+    page = soup(client.post("/", data={"question": "what is the NMDA receptor"}).text)
+    contact = page.select_one("#log .contact")
+    labels = [a.find(string=True, recursive=False).strip() for a in contact.select("a.action")]
+    assert labels == ["Call", "E-mail", "Book"]
+    assert contact.select_one("a.action")["aria-label"] == "Call (555) 010-0000"
+    assert "Not medical advice." in contact.select_one(".fine").text
+    assert "Talk to our team." in contact.select_one(".fine").text
+
+
+def test_spanish_message_gets_a_spanish_reply_marked_as_spanish(client: TestClient) -> None:
+    page = soup(client.post("/", data={"question": "¿Cómo funciona la ketamina?"}).text)
+    reply = page.select_one("#log .msg.bot")
+    assert reply["lang"] == "es" and "solo responde en inglés" in reply.select_one(".message").text
+    assert reply.select_one(".contact a")["href"] == "tel:5550100000"
+    assert reply.select_one(".contact a.action").text.strip() == "Llamar"
+
+
+def test_clear_conversation_control_appears_with_a_conversation(client: TestClient) -> None:
+    assert soup(client.get("/").text).select_one("form#clear").has_attr("hidden")
+    after = soup(client.post("/embed", data={"question": "serotonin"}).text).select_one(
+        "form#clear"
+    )
+    assert not after.has_attr("hidden") and after["action"] == "/embed" and after["method"] == "get"
+
+
+def test_widget_script_carries_the_clinic_name_and_colour(client: TestClient) -> None:
+    res = client.get("/widget.js")
+    assert res.status_code == 200
+    assert res.headers["content-type"].startswith("text/javascript")
+    assert '"__FAQBOT_CONFIG__"' not in res.text
+    assert '{"name": "Test Clinic", "color": "#0b5cad"' in res.text
+
+
+def test_brand_colour_logo_and_script_config_come_from_clinic_txt(tmp_path: Path) -> None:
+    folder = write_knowledge(
+        tmp_path / "k",
+        clinic_txt=TINY_CLINIC.replace("name: Test Clinic", "name: A </script> Clinic")
+        + "brand_color: #5a2d82\nlogo: logo.png\n",
+    )
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    app = create_app(Settings(knowledge_dir=folder, db=tmp_path / "db.sqlite3"))
+    with TestClient(app) as c:
+        page = soup(c.get("/").text)
+        assert page.select_one("link[href='/brand.css']") is not None
+        assert page.select_one("header img.logo")["src"] == "/brand/logo"
+        css = c.get("/brand.css")
+        assert css.headers["content-type"].startswith("text/css") and "#5a2d82" in css.text
+        logo = c.get("/brand/logo")
+        assert logo.headers["content-type"] == "image/png" and logo.content.endswith(b"fake")
+        script = c.get("/widget.js").text
+        assert '"color": "#5a2d82"' in script and "A </script>" not in script
+        assert "A \\u003c/script> Clinic" in script
+
+
+def test_without_brand_settings_there_is_no_logo_or_brand_stylesheet(client: TestClient) -> None:
+    page = soup(client.get("/").text)
+    assert (
+        page.select_one("link[href='/brand.css']") is None and page.select_one("img.logo") is None
+    )
+    assert client.get("/brand/logo", headers={"accept": "text/html"}).status_code == 404

@@ -20,10 +20,27 @@ def test_settings_read_the_faqbot_prefix(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert settings.frame_ancestors == "'self' https://clinic.example"
 
 
-@pytest.mark.parametrize("value", ["", "javascript:alert(1)", "'self'; script-src *", "http://x"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "javascript:alert(1)",
+        "'self'; script-src *",
+        "http://x",
+        "http://clinic.example:8080",
+        "http://localhost.evil.example",
+    ],
+)
 def test_bad_frame_ancestors_fail_with_a_plain_message(value: str) -> None:
-    with pytest.raises(ValidationError, match="must be 'self', 'none' or https://"):
+    with pytest.raises(
+        ValidationError, match="must be 'self', 'none', https:// origins or http://localhost"
+    ):
         Settings(frame_ancestors=value)
+
+
+def test_local_http_origins_are_allowed_for_trying_the_widget() -> None:
+    value = "'self' http://localhost:8080 http://127.0.0.1:5500 http://[::1]:3000"
+    assert Settings(frame_ancestors=value).frame_ancestors == value
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:

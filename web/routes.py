@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
+from bot.brand import LOGO_TYPES
 from bot.store import StoreError
 from web.ratelimit import RateLimit
 from web.state import AssistantDep, KnowledgeHolder
@@ -18,6 +21,9 @@ from web.state import AssistantDep, KnowledgeHolder
 api = APIRouter(prefix="/api", tags=["api"])
 pages = APIRouter(include_in_schema=False)
 MAX_PASSAGES_VOTED = 5
+STATIC = Path(__file__).resolve().parent / "static"
+DEFAULT_BRAND = "#0b5cad"  # the stylesheet's own accent, used when clinic.txt names none
+CHAT_TITLE = "Questions about ketamine infusions"
 PassageId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -275,3 +281,48 @@ def api_docs(request: Request, assistant: AssistantDep) -> Response:
         "api_docs.html",
         {"schema": schema, "operations": operations, "clinic": assistant.knowledge.clinic},
     )
+
+
+@pages.get("/widget.js")
+def widget_script(assistant: AssistantDep) -> Response:
+    """The launcher for the clinic's site: `<script src="https://BOT/widget.js" defer>`. The
+    clinic's name and colour are written into the script; everything else is static."""
+    clinic = assistant.knowledge.clinic
+    config = {
+        "name": clinic.name,
+        "color": clinic.brand_color or DEFAULT_BRAND,
+        "title": CHAT_TITLE,
+    }
+    text = (STATIC / "widget.js").read_text(encoding="utf-8")
+    script = text.replace('"__FAQBOT_CONFIG__"', json.dumps(config).replace("<", "\\u003c"), 1)
+    return Response(
+        script,
+        media_type="text/javascript; charset=utf-8",
+        headers={"cache-control": "public, max-age=300"},
+    )
+
+
+@pages.get("/brand.css")
+def brand_stylesheet(assistant: AssistantDep) -> Response:
+    """The clinic's colour as CSS variables (a file, since the pages allow no inline style);
+    as text it is used on the light scheme only, the dark one keeps its light accent."""
+    colour = assistant.knowledge.clinic.brand_color or DEFAULT_BRAND
+    return Response(
+        f":root {{ --brand: {colour}; }}\n"  # behind white text: AA in both schemes
+        f"@media (prefers-color-scheme: light) {{ :root {{ --accent: {colour}; }} }}\n",
+        media_type="text/css; charset=utf-8",
+        headers={"cache-control": "public, max-age=300"},
+    )
+
+
+@pages.get("/brand/logo")
+def brand_logo(assistant: AssistantDep) -> Response:
+    """The clinic's logo file from the knowledge folder (checked when the knowledge loads)."""
+    k = assistant.knowledge
+    if not k.clinic.logo:
+        raise HTTPException(404)
+    path = Path(k.folder) / k.clinic.logo
+    if not path.is_file():
+        raise HTTPException(404)
+    media_type = LOGO_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers={"cache-control": "max-age=300"})

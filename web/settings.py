@@ -13,7 +13,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.store import Store, open_store
 
-_SOURCE = re.compile(r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+)$")
+# https:// origins, and http:// only on this machine (to try the widget on a local page).
+_SOURCE = re.compile(
+    r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+"
+    r"|http://(?:localhost|127\.0\.0\.1|\[::1\])(?::\d+)?)$"
+)
 
 
 MIN_TOKEN_CHARS = 16
@@ -56,7 +60,8 @@ class Settings(BaseSettings):
     frame_ancestors: str = Field(
         "'self'",
         description="Sites allowed to embed the chat in an iframe (CSP frame-ancestors), "
-        "space-separated, e.g. `'self' https://www.coloradoketamine.com`.",
+        "space-separated, e.g. `'self' https://www.coloradoketamine.com`; http:// only for "
+        "localhost, to try embedding on this machine.",
     )
     reload_interval: float = Field(
         2.0,
@@ -120,7 +125,8 @@ class Settings(BaseSettings):
         bad = [s for s in sources if not _SOURCE.match(s)]
         if not sources or bad:
             raise ValueError(
-                "must be 'self', 'none' or https:// origins separated by spaces; "
+                "must be 'self', 'none', https:// origins or http://localhost:PORT origins "
+                "separated by spaces; "
                 f"not understood: {' '.join(bad) or '(empty)'}"
             )
         return " ".join(sources)

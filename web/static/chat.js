@@ -1,6 +1,8 @@
 // Progressive enhancement for the chat: questions go to the JSON API and replies are appended
 // without a reload. Without this file the form posts to the server, which renders the reply.
 // All visitor and knowledge text is inserted with textContent, never as HTML.
+// The conversation is kept in this tab's sessionStorage only (never on the server), so it
+// survives reloads and following a link; "Clear conversation" wipes it.
 (function () {
   "use strict";
   const form = document.getElementById("ask");
@@ -10,8 +12,32 @@
   const note = document.getElementById("note");
   const count = document.getElementById("count");
   const status = document.getElementById("status");
+  const clear = document.getElementById("clear");
+  const cleared = document.getElementById("cleared");
   const max = parseInt(input.dataset.max || "500", 10);
+  const KEY = "faqbot-conversation";
+  const KEEP = 40; // exchanges kept in the tab
   let busy = false;
+
+  const ES = {
+    crisis: "Busque ayuda ahora", fine: "No es consejo médico.", call: "Llamar",
+    book: "Reservar", bookHidden: " una consulta (se abre en una pestaña nueva)",
+  };
+
+  function load() {
+    try {
+      const data = JSON.parse(sessionStorage.getItem(KEY) || "[]");
+      return Array.isArray(data) ? data : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function save(items) {
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify(items.slice(-KEEP)));
+    } catch (e) { /* storage full or blocked: the conversation just won't survive a reload */ }
+  }
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -20,14 +46,17 @@
     return node;
   }
 
+  function hiddenText(text) {
+    return el("span", { class: "visually-hidden" }, text);
+  }
+
   function showNote(text) {
     note.textContent = text;
     note.hidden = !text;
   }
 
   function updateCount() {
-    const n = input.value.length;
-    count.textContent = n + " / " + max + " characters";
+    count.textContent = input.value.length + " / " + max + " characters";
   }
 
   function suggestionList(items) {
@@ -44,20 +73,24 @@
     return wrap;
   }
 
-  function feedbackForm(a) {
-    const form = el("form", { class: "feedback", method: "post", action: "/feedback" });
+  function feedbackForm(a, entry) {
+    const f = el("form", { class: "feedback", method: "post", action: "/feedback" });
+    if (entry.vote) {
+      f.appendChild(el("p", { class: "thanks" }, entry.vote));
+      return f;
+    }
     const fs = el("fieldset");
     fs.appendChild(el("legend", {}, "Was this helpful?"));
     [["yes", "Yes"], ["no", "No"]].forEach(([value, label]) => {
       const b = el("button", { type: "button", value: value }, label);
-      b.addEventListener("click", () => vote(form, a, value === "yes"));
+      b.addEventListener("click", () => vote(f, a, entry, value === "yes"));
       fs.appendChild(b);
     });
-    form.appendChild(fs);
-    return form;
+    f.appendChild(fs);
+    return f;
   }
 
-  async function vote(form, a, helpful) {
+  async function vote(f, a, entry, helpful) {
     const body = { passages: a.passages.map((p) => p.id), helpful: helpful, question: helpful ? "" : a.question };
     let text = "Thank you for your feedback.";
     try {
@@ -69,16 +102,60 @@
     } catch (e) {
       text = "Sorry, we couldn't save your feedback just now.";
     }
-    form.replaceChildren(el("p", { class: "thanks", role: "status" }, text));
+    f.replaceChildren(el("p", { class: "thanks", role: "status" }, text));
+    entry.vote = text;
+    const items = load();
+    const same = items.find((i) => i.id === entry.id);
+    if (same) { same.vote = text; save(items); }
   }
 
   function tel(phone) {
     return "tel:" + String(phone).replace(/[^0-9+]/g, "");
   }
 
-  function renderReply(a) {
-    const box = el("div", { class: "msg bot kind-" + a.kind, "data-kind": a.kind });
-    box.appendChild(el("p", { class: "who" }, a.kind === "crisis" ? "Please reach out now" : "Assistant"));
+  function passage(p) {
+    const fig = el("figure", { class: "passage" });
+    fig.appendChild(el("blockquote", {}, p.text));
+    const cap = el("figcaption");
+    const href = "/sources/" + encodeURIComponent(p.article) + "#" + encodeURIComponent(p.id);
+    const link = el("a", { href: href, target: "_blank", rel: "noopener" },
+      p.source.title + ": \u201c" + p.section + "\u201d");
+    link.appendChild(hiddenText(" (opens in a new tab)"));
+    cap.appendChild(link);
+    cap.appendChild(document.createTextNode(". " + p.source.publisher + ". Reviewed " + p.reviewed_on + "."));
+    fig.appendChild(cap);
+    return fig;
+  }
+
+  function contact(c, es) {
+    const div = el("div", { class: "contact" });
+    div.appendChild(el("p", { class: "fine" }, es ? ES.fine : "Not medical advice. " + c.prompt));
+    const ul = el("ul", { class: "actions" });
+    const add = (attrs, text, hidden) => {
+      const li = el("li");
+      const a = el("a", Object.assign({ class: "action" }, attrs), text);
+      if (hidden) a.appendChild(hiddenText(hidden));
+      li.appendChild(a);
+      ul.appendChild(li);
+    };
+    const call = es ? ES.call : "Call";
+    if (c.phone) add({ href: tel(c.phone), "aria-label": call + " " + c.phone }, call);
+    if (c.email) add({ href: "mailto:" + c.email, "aria-label": "E-mail " + c.email }, "E-mail");
+    if (c.booking_url) {
+      add({ href: c.booking_url, rel: "noopener", target: "_blank" }, es ? ES.book : "Book",
+        es ? ES.bookHidden : " a consultation (opens in a new tab)");
+    }
+    div.appendChild(ul);
+    return div;
+  }
+
+  function renderReply(entry) {
+    const a = entry.answer;
+    const es = a.language === "es";
+    const attrs = { class: "msg bot kind-" + a.kind, "data-kind": a.kind };
+    if (a.language && a.language !== "en") attrs.lang = a.language;
+    const box = el("div", attrs);
+    box.appendChild(el("p", { class: "who" }, a.kind === "crisis" ? (es ? ES.crisis : "Please reach out now") : "Assistant"));
     if (a.message) box.appendChild(el("p", { class: "message" }, a.message));
     if (a.resources && a.resources.length) {
       const ul = el("ul", { class: "resources" });
@@ -94,40 +171,38 @@
       });
       box.appendChild(ul);
     }
-    (a.passages || []).forEach((p) => {
-      const fig = el("figure", { class: "passage" });
-      fig.appendChild(el("blockquote", {}, p.text));
-      const cap = el("figcaption");
-      cap.appendChild(el("a", { href: "/sources/" + encodeURIComponent(p.article) + "#" + encodeURIComponent(p.id) },
-        p.source.title + ": \u201c" + p.section + "\u201d"));
-      cap.appendChild(document.createTextNode(". " + p.source.publisher + ". Reviewed " + p.reviewed_on + "."));
-      fig.appendChild(cap);
-      box.appendChild(fig);
-    });
-    if (a.passages && a.passages.length) box.appendChild(feedbackForm(a));
+    const passages = a.passages || [];
+    if (passages.length) {
+      box.appendChild(passage(passages[0]));
+      if (passages.length > 1) {
+        const more = el("details", { class: "more" });
+        more.appendChild(el("summary", {}, "More from our articles (" + (passages.length - 1) + ")"));
+        passages.slice(1).forEach((p) => more.appendChild(passage(p)));
+        box.appendChild(more);
+      }
+      box.appendChild(feedbackForm(a, entry));
+    }
     if (a.suggestions && a.suggestions.length) {
       const f = el("div", { class: "follow-ups" });
-      if (a.kind === "answer") f.appendChild(el("p", { class: "label" }, "You could also ask"));
+      f.appendChild(el("p", { class: "label" }, "Related questions"));
       f.appendChild(suggestionList(a.suggestions));
       box.appendChild(f);
     }
-    if (a.contact) {
-      const c = a.contact;
-      const div = el("div", { class: "contact" });
-      div.appendChild(el("p", {}, c.prompt));
-      const ul = el("ul");
-      const add = (href, text, extra) => {
-        const li = el("li");
-        li.appendChild(el("a", Object.assign({ href: href }, extra || {}), text));
-        ul.appendChild(li);
-      };
-      if (c.phone) add(tel(c.phone), "Call " + c.phone);
-      if (c.email) add("mailto:" + c.email, "Email " + c.email);
-      if (c.booking_url) add(c.booking_url, "Book a consultation", { rel: "noopener", target: "_blank" });
-      div.appendChild(ul);
-      box.appendChild(div);
-    }
+    if (a.contact) box.appendChild(contact(a.contact, es));
     return box;
+  }
+
+  function visitorBubble(question) {
+    const mine = el("div", { class: "msg visitor" });
+    mine.appendChild(el("p", { class: "who" }, "You asked"));
+    mine.appendChild(el("p", {}, question));
+    return mine;
+  }
+
+  function showConversationControls(on) {
+    const starters = document.querySelector(".starters");
+    if (starters) starters.hidden = on;
+    if (clear) clear.hidden = !on;
   }
 
   async function ask(question) {
@@ -136,11 +211,8 @@
     if (question.length > max) { showNote("Your question is longer than " + max + " characters. Please shorten it."); return; }
     showNote("");
     busy = true;
-    const starters = document.querySelector(".starters");
-    if (starters) starters.hidden = true;
-    const mine = el("div", { class: "msg visitor" });
-    mine.appendChild(el("p", { class: "who" }, "You asked"));
-    mine.appendChild(el("p", {}, question));
+    showConversationControls(true);
+    const mine = visitorBubble(question);
     log.appendChild(mine);
     status.hidden = false;
     form.setAttribute("aria-busy", "true");
@@ -157,7 +229,11 @@
         showNote(msg + wait);
         log.removeChild(mine);
       } else {
-        log.appendChild(renderReply(data));
+        const entry = { id: Date.now() + "-" + Math.random().toString(36).slice(2), answer: data, vote: "" };
+        const items = load();
+        items.push(entry);
+        save(items);
+        log.appendChild(renderReply(entry));
         input.value = "";
         updateCount();
       }
@@ -168,9 +244,21 @@
       busy = false;
       status.hidden = true;
       form.removeAttribute("aria-busy");
+      if (!log.children.length) showConversationControls(false);
       input.focus();
-      mine.scrollIntoView && mine.scrollIntoView({ block: "start" });
+      if (mine.isConnected && mine.scrollIntoView) mine.scrollIntoView({ block: "start" });
     }
+  }
+
+  function restore() {
+    if (log.children.length) return; // a reply rendered by the server (a form post) is shown as is
+    const items = load();
+    items.forEach((entry) => {
+      if (!entry || !entry.answer || !entry.answer.kind) return;
+      log.appendChild(visitorBubble(entry.answer.question));
+      log.appendChild(renderReply(entry));
+    });
+    if (items.length) showConversationControls(true);
   }
 
   form.addEventListener("submit", (event) => {
@@ -184,6 +272,30 @@
       ask(button.value);
     });
   });
+  if (clear) {
+    clear.addEventListener("submit", (event) => {
+      event.preventDefault();
+      try { sessionStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
+      log.replaceChildren();
+      showNote("");
+      showConversationControls(false);
+      cleared.textContent = "Conversation cleared.";
+      input.focus();
+    });
+  }
   input.addEventListener("input", () => { updateCount(); if (note.textContent) showNote(""); });
+
+  // Inside the clinic's launcher (widget.js): Escape asks it to close the panel, and it asks
+  // us to put the focus in the question box when the panel opens. The messages carry nothing else.
+  if (window.parent !== window && document.body.classList.contains("embed")) {
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") window.parent.postMessage({ faqbot: "close" }, "*");
+    });
+    window.addEventListener("message", (event) => {
+      if (event.source === window.parent && event.data && event.data.faqbot === "focus") input.focus();
+    });
+  }
+
+  restore();
   updateCount();
 })();
