@@ -168,6 +168,8 @@ ROUTES = {
         "good morning",
         "hiii",
         "are you chatgpt",
+        "hola buenos dias",  # Spanish greetings: once read as crisis (more Spanish crisis examples)
+        "buenas tardes",
     ],
     "question": [
         "How does ketamine kill depression symptoms so quickly?",
