@@ -125,7 +125,10 @@ def postgres_dialect(url: str) -> Dialect:
 
             return psycopg.connect(url, connect_timeout=3)
         except ImportError:
-            raise StoreError("FAQBOT_DATABASE_URL is set but psycopg is not installed") from None
+            raise StoreError(
+                "FAQBOT_DATABASE_URL is set but psycopg is not installed: install the "
+                "PostgreSQL extra, `pip install 'ketamine-faq-bot[postgres]'`"
+            ) from None
         except Exception as exc:  # psycopg raises its own hierarchy
             raise StoreError(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
 

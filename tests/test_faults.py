@@ -32,6 +32,7 @@ def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {
         **os.environ,
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whichever the venv's faqbot points at
         "FAQBOT_DB": str(tmp_path / "store.sqlite3"),
         "FAQBOT_RATE_LIMIT_PER_MINUTE": "0",
     }
