@@ -306,7 +306,8 @@ def main(
     args = build_parser(extra or {}).parse_args(argv)
     if "knowledge" in args:
         args.knowledge = knowledge_folder(args.knowledge)
-        _announce_knowledge(args.knowledge)
+        if args.command in ("check", "ask", "eval"):  # `serve` says it in its own words
+            _announce_knowledge(args.knowledge)
     handler: Command = args.handler
     return handler(args)
 

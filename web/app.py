@@ -21,6 +21,7 @@ from bot.encoder import EncoderError
 from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
 from web.ratelimit import RateLimited, RateLimiter
+from web.readiness import ready
 from web.recorder import Recorder
 from web.routes import api, pages
 from web.settings import Settings
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api)
+    app.include_router(ready)
     app.include_router(admin)
     app.include_router(pages)
     app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)

@@ -18,7 +18,14 @@ def check_knowledge(settings: Settings) -> Knowledge:
     """Load and validate the knowledge, check the sentence model's files and the PostgreSQL
     driver (an optional extra) when a database URL is set, or raise StartupError listing every
     problem."""
-    knowledge = load_knowledge(settings.knowledge_dir)
+    folder = settings.knowledge_dir
+    if not folder.exists():
+        raise StartupError(
+            f"The knowledge folder {folder.resolve()} does not exist, so the chat cannot start: "
+            f"`faqbot init {folder}` writes the example knowledge there for your clinic to "
+            "edit, or pass --knowledge DIR (or set FAQBOT_KNOWLEDGE_DIR) to use another folder."
+        )
+    knowledge = load_knowledge(folder)
     if knowledge.errors:
         lines = "\n".join(str(p) for p in knowledge.errors)
         raise StartupError(
