@@ -28,13 +28,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def serve(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """`faqbot serve` on a free port with its own store, rate limits off unless `env` sets
+    them; returns the process once /api/health answers, and the base URL."""
     port = free_port()
+    extra = env or {}
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),  # this checkout's code, whichever the venv's faqbot points at
         "FAQBOT_DB": str(tmp_path / "store.sqlite3"),
         "FAQBOT_RATE_LIMIT_PER_MINUTE": "0",
+        **extra,
     }
     proc = subprocess.Popen(
         [str(FAQBOT), "serve", "--port", str(port), *args],
@@ -52,8 +58,8 @@ def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
             return proc, base
         except OSError:
             time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(proc.communicate()[1])
+    proc.terminate()  # the parent stops its workers, which hold the pipes open too
+    raise RuntimeError(proc.communicate(timeout=30)[1])
 
 
 @pytest.mark.parametrize("problem", ["missing", "a-file"])

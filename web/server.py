@@ -46,6 +46,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.max_header_bytes: int = getattr(config, "max_header_bytes", 16_384)
         self.request_timeout: float = getattr(config, "request_timeout", 10.0)
         self._header_bytes = 0
+        self._tail = b""  # the last bytes seen, to find a blank line split across reads
         self._in_headers = True
         self._request_timer: asyncio.TimerHandle | None = None
 
@@ -62,16 +63,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._in_headers:
-            self._header_bytes += len(data)
+        if self._in_headers:  # count the bytes up to the blank line that ends the headers
+            end = (self._tail + data).find(b"\r\n\r\n")
+            self._header_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
+            if self._header_bytes > self.max_header_bytes:
+                self._refuse_headers()
+                return
+            self._tail = (self._tail + data)[-3:]
         super().data_received(data)
-        if self._in_headers and self._header_bytes > self.max_header_bytes:
-            self._refuse_headers()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_headers = True
-        self._header_bytes = 0
         if self._request_timer is None:
             self._start_request_timer()
 
@@ -81,11 +83,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._stop_request_timer()
+        self._in_headers, self._header_bytes, self._tail = True, 0, b""
         super().on_message_complete()
 
     def _refuse_headers(self) -> None:
         self._in_headers = False
         self._stop_request_timer()
+        self.logger.info("request headers over %d bytes refused", self.max_header_bytes)
         if not self.transport.is_closing():
             body = b"Request headers too large."
             self.transport.write(
@@ -177,6 +181,32 @@ def plain_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def server_config(
+    settings: Settings, host: str, port: int, workers: int, own_listeners: bool
+) -> ServerConfig:
+    """uvicorn's configuration for these settings: our logging, limits and trusted proxies."""
+    trusted = settings.forwarded_allow_ips
+    return ServerConfig(
+        "web.app:create_app_from_env",
+        max_header_bytes=settings.max_header_bytes,
+        request_timeout=settings.request_timeout,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(settings.log_level, settings.log_format),
+        log_level=settings.log_level,
+        access_log=False,  # it would record every visitor's address and path
+        server_header=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or "",  # never uvicorn's FORWARDED_ALLOW_IPS or its default
+        limit_concurrency=settings.max_connections,
+        timeout_graceful_shutdown=10,
+        http=LimitedHttpToolsProtocol,
+        loop="web.server:OwnListenerEventLoop" if own_listeners else "auto",
+    )
+
+
 def serve(
     host: str,
     port: int,
@@ -192,9 +222,8 @@ def serve(
     try:
         settings = Settings()
         configure_logging(settings.log_level, settings.log_format)
-        loaded = check_knowledge(
-            settings
-        )  # fail here, with every problem listed, not in each worker
+        # Fail here, with every problem listed, not in each worker.
+        loaded = check_knowledge(settings)
     except ValidationError as exc:
         for error in exc.errors():
             name = "FAQBOT_" + "_".join(str(part) for part in error["loc"]).upper()
@@ -220,26 +249,8 @@ def serve(
     except OSError as exc:
         print(f"Cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
+    config = server_config(settings, host, port, workers, own_listeners)
     trusted = settings.forwarded_allow_ips
-    config = ServerConfig(
-        "web.app:create_app_from_env",
-        max_header_bytes=settings.max_header_bytes,
-        request_timeout=settings.request_timeout,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=log_config(settings.log_level, settings.log_format),
-        log_level=settings.log_level,
-        access_log=False,  # it would record every visitor's address and path
-        server_header=False,
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or "",  # "" and never uvicorn's FORWARDED_ALLOW_IPS default
-        limit_concurrency=settings.max_connections,
-        timeout_graceful_shutdown=10,
-        http=LimitedHttpToolsProtocol,
-        loop="web.server:OwnListenerEventLoop" if own_listeners else "auto",
-    )
     print(
         f"Knowledge folder: {settings.knowledge_dir.resolve()} (version {loaded.version}, "
         f"{len(loaded.passages)} passages)\n"
