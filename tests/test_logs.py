@@ -4,6 +4,7 @@ at FAQBOT_LOG_LEVEL; nothing a visitor typed ever reaches the log."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.test_faults import FAQBOT, serve
+from web.logs import RepeatFilter
 
 LOG_TWO_LINES = """
 import logging, sys
@@ -105,3 +107,21 @@ def test_serve_logs_json_from_each_worker_and_never_visitor_text(
     assert {e["pid"] for e in entries} == {proc.pid, *workers}
     assert all({"time", "level", "pid", "logger", "message"} <= e.keys() for e in entries)
     assert "zebracorn" not in out + err and "visitor@example.org" not in out + err
+
+
+def test_an_overload_message_is_written_once_a_minute_with_a_count() -> None:
+    now = [0.0]
+    repeats = RepeatFilter(clock=lambda: now[0])
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, message, None, None)
+
+    assert repeats.filter(record("Exceeded concurrency limit."))
+    assert not any(repeats.filter(record("Exceeded concurrency limit.")) for _ in range(500))
+    assert repeats.filter(record("knowledge reloaded"))  # other lines are untouched
+    now[0] = 61.0
+    later = record("Exceeded concurrency limit.")
+    assert repeats.filter(later)
+    assert later.getMessage() == (
+        "Exceeded concurrency limit. (500 more like it in the last minute left out)"
+    )

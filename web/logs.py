@@ -10,11 +10,44 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 LOGGERS = ("faqbot", "uvicorn", "uvicorn.error", "asyncio")
+# Lines an overloaded server repeats for every refused request or accept() attempt: kept to one
+# a minute (with the count left out), so that overload or running out of file descriptors does
+# not also fill the disk.
+REPEATING = ("Exceeded concurrency limit.", "socket.accept() out of system resource")
+
+
+class RepeatFilter(logging.Filter):
+    """Lets each of the REPEATING messages through at most once per `interval` seconds, saying
+    how many were left out since."""
+
+    def __init__(self, interval: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.interval = interval
+        self.clock = clock
+        self._last: dict[str, float] = {}
+        self._left_out: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        key = next((r for r in REPEATING if message.startswith(r)), None)
+        if key is None:
+            return True
+        now = self.clock()
+        if now - self._last.get(key, -self.interval) < self.interval:
+            self._left_out[key] = self._left_out.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        left_out = self._left_out.pop(key, 0)
+        if left_out:
+            record.msg = f"{message} ({left_out} more like it in the last minute left out)"
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -49,9 +82,11 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
             "stderr": {
                 "class": "logging.StreamHandler",
                 "formatter": "faqbot",
+                "filters": ["repeats"],
                 "stream": "ext://sys.stderr",
             }
         },
+        "filters": {"repeats": {"()": "web.logs.RepeatFilter"}},
         "loggers": {
             **{
                 name: {"handlers": handler, "level": level.upper(), "propagate": False}
