@@ -110,6 +110,17 @@ def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> 
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default data folder (the store, the workers' shared files) for the whole session, in
+    a temporary directory rather than the user's own (XDG_DATA_HOME; subprocesses inherit it)."""
+    folder = tmp_path_factory.mktemp("xdg-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        patch.delenv("FAQBOT_DATA_DIR", raising=False)
+        yield folder / "ketamine-faq-bot"
+
+
 @pytest.fixture
 def tiny_knowledge(tmp_path: Path) -> Path:
     """A small valid knowledge folder in a temporary directory."""
@@ -121,6 +132,7 @@ def settings(tiny_knowledge: Path) -> Settings:
     """Settings over the tiny knowledge folder."""
     return Settings(
         knowledge_dir=tiny_knowledge,
+        data_dir=tiny_knowledge.parent / "data",
         db=tiny_knowledge.parent / "store.sqlite3",
         frame_ancestors="'self' https://clinic.example",
     )

@@ -65,6 +65,7 @@ def _page(request: Request, status: int = 200, message: str = "") -> Response:
         "store": recorder.status(),
         "store_error": store_error,
         "report": report,
+        "workers": holder.workers(),
     }
     response: Response = request.app.state.templates.TemplateResponse(
         request, "admin.html", context, status_code=status
@@ -109,11 +110,11 @@ def logout(request: Request) -> Response:
 
 @admin.post("/reload")
 def reload_now(request: Request) -> Response:
-    """Validate and load the knowledge folder now."""
+    """Validate and load the knowledge folder now, in every worker."""
     if not _signed_in(request, _token(request)):
         return _page(request, 401)
     holder: KnowledgeHolder = request.app.state.holder
-    loaded = holder.reload()
+    loaded = holder.reload_everywhere()  # the other workers follow within seconds
     message = (
         "Loaded a new version of the knowledge."
         if loaded

@@ -27,9 +27,11 @@ from web.routes import api, pages
 from web.settings import Settings
 from web.startup import StartupError, check_knowledge
 from web.state import KnowledgeHolder, Watcher
+from web.workers import Roster
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("faqbot")
+WORKER_SYNC_INTERVAL = 2.0  # seconds; how soon workers follow "Reload now" with hot reload off
 
 
 def load_assistant(settings: Settings) -> Assistant:
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
     holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
+    holder.attach(Roster(settings.data_folder / "workers"))
     recorder = Recorder(settings.open_store())
 
     @asynccontextmanager
@@ -54,16 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # ~40 ms over the loaded app and would stall every reply waiting behind it).
         gc.collect()
         gc.freeze()
-        watcher = Watcher(holder, settings.reload_interval) if settings.reload_interval else None
-        if watcher is not None:
-            watcher.start()
+        # Hot reload off (interval 0) still follows "Reload now" from the other workers.
+        interval = settings.reload_interval or WORKER_SYNC_INTERVAL
+        watcher = Watcher(holder, interval, watch_folder=bool(settings.reload_interval))
+        watcher.start()
         recorder.start()
         try:
             yield
         finally:
             recorder.stop()
-            if watcher is not None:
-                watcher.stop()
+            watcher.stop()
+            holder.forget()
 
     app = FastAPI(
         lifespan=lifespan,

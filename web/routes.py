@@ -58,6 +58,15 @@ class StoreHealth(BaseModel):
     dropped: int
 
 
+class WorkerHealth(BaseModel):
+    """One worker process of this machine and the knowledge version it serves."""
+
+    pid: int
+    knowledge_version: str
+    loaded_at: datetime
+    reload: Literal["ok", "failed"]
+
+
 class Health(BaseModel):
     """Whether the bot is serving, which knowledge version it serves, and reload status."""
 
@@ -68,6 +77,7 @@ class Health(BaseModel):
     loaded_at: datetime
     reload: ReloadStatus
     store: StoreHealth
+    workers: list[WorkerHealth] = []
 
 
 class ErrorDetail(BaseModel):
@@ -120,6 +130,15 @@ async def health(request: Request) -> Health:
         knowledge_version=k.version,
         loaded_at=k.loaded_at,
         reload=reload,
+        workers=[
+            WorkerHealth(
+                pid=w.pid,
+                knowledge_version=w.knowledge_version,
+                loaded_at=datetime.fromisoformat(w.loaded_at),
+                reload="failed" if w.reload == "failed" else "ok",
+            )
+            for w in holder.workers()
+        ],
     )
 
 
