@@ -111,9 +111,18 @@ def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> 
 
 
 @pytest.fixture(scope="session", autouse=True)
+def session_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default data folder for session-wide apps (set before any of them is built)."""
+    folder = tmp_path_factory.mktemp("xdg-session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        yield folder / "ketamine-faq-bot"
+
+
+@pytest.fixture(autouse=True)
 def data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The default data folder (the store, the workers' shared files) for the whole session, in
-    a temporary directory rather than the user's own (XDG_DATA_HOME; subprocesses inherit it)."""
+    """A default data folder (store, shared rate limits, workers' files) of each test's own, in
+    a temporary directory rather than the user's (XDG_DATA_HOME; subprocesses inherit it)."""
     folder = tmp_path_factory.mktemp("xdg-data")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_DATA_HOME", str(folder))

@@ -20,7 +20,7 @@ from bot.assistant import Assistant
 from bot.encoder import EncoderError
 from web.admin import admin
 from web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, error_body
-from web.ratelimit import RateLimited, RateLimiter
+from web.ratelimit import RateLimited, SharedRateLimiter
 from web.readiness import ready
 from web.recorder import Recorder
 from web.routes import api, pages
@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.recorder = recorder
     app.state.limiter = (
-        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        SharedRateLimiter(
+            settings.data_folder / "ratelimit.sqlite3",
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+        )
         if settings.rate_limit_per_minute
         else None
     )

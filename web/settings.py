@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         ge=0,
         le=100_000_000,
         description="Questions and votes a minute allowed from one address (0 turns limiting "
-        "off); counted per worker process.",
+        "off); one limit per address for all the workers of a machine.",
     )
     rate_limit_burst: int = Field(
         10,

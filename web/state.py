@@ -57,7 +57,7 @@ class KnowledgeHolder:
         self.report()
 
     def reload_everywhere(self) -> bool:
-        """"Reload now": raise the shared generation (every worker follows it within its
+        """ "Reload now": raise the shared generation (every worker follows it within its
         watcher's interval), then reload this worker at once; returns whether it loaded."""
         if self.roster is not None:
             try:
