@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import __version__
 from bot.answer import Answer
 from bot.evaluation import (
     Item,
@@ -263,6 +264,7 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The argument parser; `extra` adds commands (name -> (handler, add_arguments))."""
     parser = argparse.ArgumentParser(prog="faqbot", description="Ketamine FAQ bot.")
+    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="write a new knowledge folder from the shipped example")
     init.add_argument("folder", metavar="DIR", help="the folder to create (new or empty)")

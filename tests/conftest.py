@@ -20,6 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_KNOWLEDGE = ROOT / "knowledge"
 SHARED = ROOT.parent / "shared"
 
+
+def needs_shared(path: Path) -> pytest.MarkDecorator:
+    """Skip a test whose data lives in ../shared (the development set and the article's source,
+    kept outside the repository) when this clone has no ../shared beside it."""
+    return pytest.mark.skipif(
+        not path.is_file(),
+        reason=f"{path} is not here: the development data live in ../shared, outside the "
+        "repository, beside the clone that has them",
+    )
+
+
 TINY_ARTICLE = """---
 title: Tiny Article
 publisher: Test Clinic

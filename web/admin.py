@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bot import __version__
 from bot.store import StoreError, StoreReport
 from web.recorder import Recorder
 from web.settings import Settings
@@ -66,6 +67,7 @@ def _page(request: Request, status: int = 200, message: str = "") -> Response:
         "store_error": store_error,
         "report": report,
         "workers": holder.workers(),
+        "version": __version__,
     }
     response: Response = request.app.state.templates.TemplateResponse(
         request, "admin.html", context, status_code=status

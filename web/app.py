@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 
+from bot import __version__
 from bot.assistant import Assistant
 from bot.encoder import EncoderError
 from web.admin import admin
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
         title="Ketamine FAQ bot API",
-        version="1.0",
+        version=__version__,
         summary="Answers questions by quoting the clinic's reviewed article passages.",
         docs_url=None,  # our own /docs page: Swagger UI would load third-party scripts
         redoc_url=None,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot import __version__
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.store import StoreError
@@ -71,6 +72,7 @@ class Health(BaseModel):
     """Whether the bot is serving, which knowledge version it serves, and reload status."""
 
     status: Literal["ok"]
+    version: str = Field(description="The bot's version (CHANGELOG.md)")
     passages: int
     articles: int
     knowledge_version: str
@@ -124,6 +126,7 @@ async def health(request: Request) -> Health:
     )
     return Health(
         status="ok",
+        version=__version__,
         store=StoreHealth(**request.app.state.recorder.status().__dict__),
         passages=len(k.passages),
         articles=len(k.articles),
@@ -235,9 +238,10 @@ def _chat(
         "max_chars": MAX_QUESTION_CHARS,
         "action": "/embed" if embed else "/",
     }
-    return request.app.state.templates.TemplateResponse(
+    response: Response = request.app.state.templates.TemplateResponse(
         request, "chat.html", context, status_code=status
     )
+    return response
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -273,9 +277,10 @@ def source_page(request: Request, slug: str, assistant: AssistantDep) -> Respons
         if not sections or sections[-1][0] != p.section:
             sections.append((p.section, []))
         sections[-1][1].append(p)
-    return request.app.state.templates.TemplateResponse(
+    response: Response = request.app.state.templates.TemplateResponse(
         request, "source.html", {"article": article, "sections": sections, "clinic": k.clinic}
     )
+    return response
 
 
 @pages.get("/docs", response_class=HTMLResponse)
@@ -287,8 +292,9 @@ def api_docs(request: Request, assistant: AssistantDep) -> Response:
         for path, item in schema["paths"].items()
         for method, op in item.items()
     ]
-    return request.app.state.templates.TemplateResponse(
+    response: Response = request.app.state.templates.TemplateResponse(
         request,
         "api_docs.html",
         {"schema": schema, "operations": operations, "clinic": assistant.knowledge.clinic},
     )
+    return response

@@ -50,7 +50,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_headers = True
         self._request_timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):
@@ -146,7 +146,7 @@ class OwnListenerEventLoop(asyncio.SelectorEventLoop):
     connection.
     """
 
-    async def create_server(  # type: ignore[override]
+    async def create_server(
         self, protocol_factory: Any, host: Any = None, port: Any = None, **kwargs: Any
     ) -> asyncio.Server:
         shared = kwargs.get("sock")
