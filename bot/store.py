@@ -125,7 +125,10 @@ def postgres_dialect(url: str) -> Dialect:
 
             return psycopg.connect(url, connect_timeout=3)
         except ImportError:
-            raise StoreError("FAQBOT_DATABASE_URL is set but psycopg is not installed") from None
+            raise StoreError(
+                "FAQBOT_DATABASE_URL is set but psycopg is not installed: install the "
+                "PostgreSQL extra, `pip install 'ketamine-faq-bot[postgres]'`"
+            ) from None
         except Exception as exc:  # psycopg raises its own hierarchy
             raise StoreError(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
 
@@ -134,6 +137,7 @@ def postgres_dialect(url: str) -> Dialect:
 
 ROWS_PER_INSERT = 100  # 500 parameters, within every SQLite's and PostgreSQL's limit
 
+SCHEMA_LOCK = 0x6661_7162_6F74  # "faqbot": the advisory lock key held while creating tables
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS replies (day TEXT NOT NULL, kind TEXT NOT NULL, "
     "count INTEGER NOT NULL, PRIMARY KEY (day, kind))",
@@ -161,6 +165,10 @@ class Store:
         try:
             cur = conn.cursor()
             if not self._ready:
+                if self.dialect.name == "postgresql":
+                    # Workers and machines starting at once would race on CREATE TABLE IF NOT
+                    # EXISTS (pg_type_typname_nsp_index): one at a time, until this commits.
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
                 for statement in _SCHEMA:
                     cur.execute(statement.format(id=self.dialect.id_column))
             yield cur

@@ -20,6 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_KNOWLEDGE = ROOT / "knowledge"
 SHARED = ROOT.parent / "shared"
 
+
+def needs_shared(path: Path) -> pytest.MarkDecorator:
+    """Skip a test whose data lives in ../shared (the development set and the article's source,
+    kept outside the repository) when this clone has no ../shared beside it."""
+    return pytest.mark.skipif(
+        not path.is_file(),
+        reason=f"{path} is not here: the development data live in ../shared, outside the "
+        "repository, beside the clone that has them",
+    )
+
+
 TINY_ARTICLE = """---
 title: Tiny Article
 publisher: Test Clinic
@@ -110,6 +121,26 @@ def write_knowledge(folder: Path, article: str = TINY_ARTICLE, **files: str) -> 
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default data folder for session-wide apps (set before any of them is built)."""
+    folder = tmp_path_factory.mktemp("xdg-session")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        yield folder / "ketamine-faq-bot"
+
+
+@pytest.fixture(autouse=True)
+def data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A default data folder (store, shared rate limits, workers' files) of each test's own, in
+    a temporary directory rather than the user's (XDG_DATA_HOME; subprocesses inherit it)."""
+    folder = tmp_path_factory.mktemp("xdg-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(folder))
+        patch.delenv("FAQBOT_DATA_DIR", raising=False)
+        yield folder / "ketamine-faq-bot"
+
+
 @pytest.fixture
 def tiny_knowledge(tmp_path: Path) -> Path:
     """A small valid knowledge folder in a temporary directory."""
@@ -121,6 +152,7 @@ def settings(tiny_knowledge: Path) -> Settings:
     """Settings over the tiny knowledge folder."""
     return Settings(
         knowledge_dir=tiny_knowledge,
+        data_dir=tiny_knowledge.parent / "data",
         db=tiny_knowledge.parent / "store.sqlite3",
         frame_ancestors="'self' https://clinic.example",
     )

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, SHIPPED_KNOWLEDGE, TINY_ARTICLE, TINY_CLINIC, write_knowledge
+from tests.conftest import (
+    SHARED,
+    SHIPPED_KNOWLEDGE,
+    TINY_ARTICLE,
+    TINY_CLINIC,
+    needs_shared,
+    write_knowledge,
+)
 from web.cli import main
 
 DEV_SET = SHARED / "eval" / "questions.jsonl"
@@ -74,6 +81,7 @@ def test_ask_with_broken_knowledge_exits_1_without_traceback(
     assert "does not exist" in err and "Traceback" not in err
 
 
+@needs_shared(DEV_SET)
 def test_eval_json_meets_the_targets_on_the_development_set(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -108,6 +116,7 @@ def test_eval_json_meets_the_targets_on_the_development_set(
     } <= set(data)
 
 
+@needs_shared(DEV_SET)
 def test_eval_exits_1_when_a_threshold_is_missed(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(["eval", str(DEV_SET), "--knowledge", str(SHIPPED_KNOWLEDGE), "--min-hit1", "1.01"])

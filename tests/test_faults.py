@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -31,12 +32,19 @@ def free_port() -> int:
 START_TIMEOUT_S = 90
 
 
-def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def serve(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """`faqbot serve` on a free port with its own store, rate limits off unless `env` sets
+    them; returns the process once /api/health answers, and the base URL."""
     port = free_port()
+    extra = env or {}
     env = {
         **os.environ,
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whichever the venv's faqbot points at
         "FAQBOT_DB": str(tmp_path / "store.sqlite3"),
         "FAQBOT_RATE_LIMIT_PER_MINUTE": "0",
+        **extra,
     }
     proc = subprocess.Popen(
         [str(FAQBOT), "serve", "--port", str(port), *args],
@@ -57,7 +65,8 @@ def serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
             return proc, base
         except OSError:
             time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # it may have exited on its own
+        os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError(proc.communicate(timeout=15)[1] or "the server did not start in time")
 
 
@@ -73,9 +82,15 @@ def test_bad_knowledge_folder_at_start_is_a_clear_message_and_exit_1(
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert res.returncode == 1
-    assert "does not exist or is not a folder" in res.stderr and "Traceback" not in res.stderr
+    if problem == "missing":
+        assert f"{folder} does not exist" in res.stderr
+        assert f"`faqbot init {folder}` writes the example knowledge" in res.stderr
+    else:
+        assert "does not exist or is not a folder" in res.stderr
+    assert "Traceback" not in res.stderr
 
 
 def test_sigterm_finishes_requests_in_flight_and_exits_cleanly(tmp_path: Path) -> None:

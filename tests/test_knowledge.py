@@ -14,7 +14,13 @@ from bot.knowledge import (
     parse_uncovered,
     require_valid,
 )
-from tests.conftest import SHARED, SHIPPED_KNOWLEDGE, TINY_ARTICLE, write_knowledge
+from tests.conftest import (
+    SHARED,
+    SHIPPED_KNOWLEDGE,
+    TINY_ARTICLE,
+    needs_shared,
+    write_knowledge,
+)
 
 TODAY = date(2026, 6, 1)
 
@@ -44,10 +50,12 @@ def test_shipped_knowledge_has_no_errors() -> None:
     assert len(k.passages) >= 12
 
 
+SOURCE = SHARED / "sources" / "understanding-ketamine-infusions.md"
+
+
+@needs_shared(SOURCE)
 def test_shipped_article_quotes_the_source_verbatim() -> None:
-    source = (SHARED / "sources" / "understanding-ketamine-infusions.md").read_text(
-        encoding="utf-8"
-    )
+    source = SOURCE.read_text(encoding="utf-8")
     body = source.split("\n---\n", 1)[1]
     paragraphs = [p.strip() for p in body.strip().split("\n\n")]
     k = load_knowledge(SHIPPED_KNOWLEDGE)

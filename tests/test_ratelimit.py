@@ -1,11 +1,18 @@
-"""Rate limiting: per address, 429 with Retry-After, health exempt, bounded memory."""
+"""Rate limiting: per address, 429 with Retry-After, health exempt, bounded memory, one limit
+per client for all the workers of a machine."""
 
 from __future__ import annotations
 
+import http.client
+import sqlite3
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
+from tests.test_faults import serve
 from web.app import create_app
-from web.ratelimit import RateLimiter
+from web.ratelimit import RateLimiter, SharedRateLimiter
 from web.settings import Settings
 
 
@@ -61,3 +68,61 @@ def test_zero_turns_rate_limiting_off(settings: Settings) -> None:
     with TestClient(create_app(off)) as client:
         codes = {client.post("/api/ask", json={"question": "hi"}).status_code for _ in range(40)}
         assert codes == {200}
+
+
+def test_workers_sharing_the_file_share_each_address_bucket(tmp_path: Path) -> None:
+    clock = Clock()
+    first, second = (
+        SharedRateLimiter(tmp_path / "limits.sqlite3", per_minute=30, burst=3, clock=clock)
+        for _ in range(2)
+    )
+    assert [first.wait("a"), second.wait("a"), first.wait("a")] == [0, 0, 0]
+    assert second.wait("a") == 2  # the burst is spent, whichever worker counted it
+    assert first.wait("b") == 0
+    clock.now += 2
+    assert second.wait("a") == 0 and first.wait("a") > 0
+
+
+def test_shared_buckets_that_refilled_are_forgotten(tmp_path: Path) -> None:
+    clock = Clock()
+    limiter = SharedRateLimiter(tmp_path / "limits.sqlite3", per_minute=60, burst=2, clock=clock)
+    for i in range(999):
+        limiter.wait(f"10.0.{i // 256}.{i % 256}")
+    clock.now += 3  # every bucket is full again after 2 s
+    limiter.wait("10.9.9.9")  # the 1000th check clears the full ones
+    with sqlite3.connect(tmp_path / "limits.sqlite3") as conn:
+        assert conn.execute("SELECT address FROM buckets").fetchall() == [("10.9.9.9",)]
+
+
+def test_an_unusable_shared_file_falls_back_to_per_worker_buckets(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "file").write_text("a file where a folder should be")
+    limiter = SharedRateLimiter(tmp_path / "file" / "limits.sqlite3", per_minute=30, burst=2)
+    assert [limiter.wait("a") for _ in range(3)][-1] > 0  # still limited
+    assert [r.message for r in caplog.records if r.name == "faqbot.ratelimit"] == [
+        f"rate limits counted per worker: cannot use {tmp_path / 'file' / 'limits.sqlite3'} "
+        f"([Errno 17] File exists: '{tmp_path / 'file'}')"
+    ]  # once, not for every request
+
+
+def test_two_workers_of_a_serve_give_a_client_one_limit(tmp_path: Path) -> None:
+    proc, base = serve(
+        tmp_path,
+        "--workers",
+        "2",
+        env={"FAQBOT_RATE_LIMIT_PER_MINUTE": "1", "FAQBOT_RATE_LIMIT_BURST": "3"},
+    )
+    try:
+        codes = []
+        for _ in range(8):  # new connections: the kernel spreads them over both workers
+            conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+            conn.request(
+                "POST", "/api/ask", '{"question": "hi"}', {"Content-Type": "application/json"}
+            )
+            codes.append(conn.getresponse().status)
+            conn.close()
+        assert sorted(codes) == [200] * 3 + [429] * 5
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.test_faults import FAQBOT, serve
-from web.server import NoDelayHttpToolsProtocol, OwnListenerEventLoop, reuse_port_socket
+from web.server import LimitedHttpToolsProtocol, OwnListenerEventLoop, reuse_port_socket
 
 LISTEN, ESTABLISHED = "0A", "01"  # socket states in /proc/net/tcp
 
@@ -40,9 +40,15 @@ def test_connection_made_sets_tcp_nodelay(monkeypatch: Any) -> None:
     )
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # proto 0, as uvicorn binds
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-        protocol = NoDelayHttpToolsProtocol.__new__(NoDelayHttpToolsProtocol)
-        protocol.connection_made(_Transport(sock))  # type: ignore[arg-type]
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        protocol = LimitedHttpToolsProtocol.__new__(LimitedHttpToolsProtocol)
+        protocol.loop = loop = asyncio.new_event_loop()
+        protocol.request_timeout, protocol._request_timer = 10.0, None
+        try:
+            protocol.connection_made(_Transport(sock))  # type: ignore[arg-type]
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            protocol._stop_request_timer()
+            loop.close()
 
 
 def test_reuse_port_sockets_share_one_address() -> None:

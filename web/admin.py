@@ -22,6 +22,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bot import __version__
 from bot.store import StoreError, StoreReport
 from web.recorder import Recorder
 from web.sessions import SignInThrottle, StaffSessions
@@ -138,6 +139,8 @@ def _page(request: Request, staff: Staff | None, status: int = 200, message: str
         "store": recorder.status(),
         "store_error": store_error,
         "report": report,
+        "workers": holder.workers(),
+        "version": __version__,
     }
     response: Response = request.app.state.templates.TemplateResponse(
         request, "admin.html", context, status_code=status
@@ -247,7 +250,7 @@ def logout(request: Request, csrf: CsrfField = "") -> Response:
 
 @admin.post("/reload")
 def reload_now(request: Request, csrf: CsrfField = "") -> Response:
-    """Validate and load the knowledge folder now."""
+    """Validate and load the knowledge folder now, in every worker."""
     try:
         staff = _signed_in(request)
         if staff is None:
@@ -262,7 +265,7 @@ def reload_now(request: Request, csrf: CsrfField = "") -> Response:
     except _Refused as refused:
         return _refusal(request, refused)
     holder: KnowledgeHolder = request.app.state.holder
-    loaded = holder.reload()
+    loaded = holder.reload_everywhere()  # the other workers follow within seconds
     message = (
         "Loaded a new version of the knowledge."
         if loaded

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 
+from bot import __version__
 from bot.assistant import Assistant
 from bot.encoder import EncoderError
 from web.admin import admin
@@ -26,16 +27,19 @@ from web.middleware import (
     TrailingSlashMiddleware,
     error_body,
 )
-from web.ratelimit import RateLimited, RateLimiter
+from web.ratelimit import RateLimited, SharedRateLimiter
+from web.readiness import ready
 from web.recorder import Recorder
 from web.routes import api, pages
 from web.sessions import SignInThrottle, StaffSessions
 from web.settings import Settings
 from web.startup import StartupError, check_knowledge
 from web.state import KnowledgeHolder, Watcher
+from web.workers import Roster
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("faqbot")
+WORKER_SYNC_INTERVAL = 2.0  # seconds; how soon workers follow "Reload now" with hot reload off
 
 
 def load_assistant(settings: Settings) -> Assistant:
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
     holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
+    holder.attach(Roster(settings.data_folder / "workers"))
     recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
 
     @asynccontextmanager
@@ -60,21 +65,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # ~40 ms over the loaded app and would stall every reply waiting behind it).
         gc.collect()
         gc.freeze()
-        watcher = Watcher(holder, settings.reload_interval) if settings.reload_interval else None
-        if watcher is not None:
-            watcher.start()
+        # Hot reload off (interval 0) still follows "Reload now" from the other workers.
+        interval = settings.reload_interval or WORKER_SYNC_INTERVAL
+        watcher = Watcher(holder, interval, watch_folder=bool(settings.reload_interval))
+        watcher.start()
         recorder.start()
         try:
             yield
         finally:
             recorder.stop()
-            if watcher is not None:
-                watcher.stop()
+            watcher.stop()
+            holder.forget()
 
     app = FastAPI(
         lifespan=lifespan,
         title="Ketamine FAQ bot API",
-        version="1.0",
+        version=__version__,
         summary="Answers questions by quoting the clinic's reviewed article passages.",
         docs_url=None,  # our own /docs page: Swagger UI would load third-party scripts
         redoc_url=None,
@@ -94,7 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.signin_throttle = SignInThrottle()
     app.state.limiter = (
-        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        SharedRateLimiter(
+            settings.data_folder / "ratelimit.sqlite3",
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+        )
         if settings.rate_limit_per_minute
         else None
     )
@@ -106,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api)
+    app.include_router(ready)
     app.include_router(admin)
     app.include_router(pages)
     app.add_middleware(TrailingSlashMiddleware)

@@ -22,13 +22,20 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the knowledge folder (default: FAQBOT_KNOWLEDGE_DIR or knowledge)",
     )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="ADDRESSES",
+        help="reverse proxies whose X-Forwarded-For is believed, comma-separated (default: "
+        "FAQBOT_FORWARDED_ALLOW_IPS, else nobody)",
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the web chat under uvicorn."""
     from web.server import serve  # imported here so that check/ask/eval start fast
 
-    return serve(args.host, args.port, args.workers, args.knowledge)
+    return serve(args.host, args.port, args.workers, args.knowledge, args.forwarded_allow_ips)
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +51,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         print(f"faqbot report: {exc}", file=sys.stderr)
         return 2
+    print(f"faqbot report: store {settings.describe_store()}", file=sys.stderr)
     store = settings.open_store()
     try:
         store.purge()

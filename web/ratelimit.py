@@ -1,15 +1,22 @@
-"""Per-client-address rate limiting: a token bucket per address, in bounded memory."""
+"""Per-client-address rate limiting: a token bucket per address, in bounded memory, shared by
+every worker of a machine through a small SQLite file in the data folder (`SharedRateLimiter`),
+or held by one process (`RateLimiter`)."""
 
 from __future__ import annotations
 
+import logging
 import math
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+log = logging.getLogger("faqbot.ratelimit")
 
 
 class RateLimited(Exception):
@@ -61,7 +68,88 @@ class RateLimiter:
         return wait
 
 
-def enforce(limiter: RateLimiter, address: str) -> None:
+class SharedRateLimiter:
+    """The same buckets as RateLimiter, kept in a SQLite file that every worker process of the
+    machine uses, so that a client gets one limit however many workers serve it.
+
+    Each check is one short write transaction (the file is never synced to disk: losing it
+    only refills the buckets). Buckets that would be full again are deleted now and then, so
+    the file stays small. If the file cannot be used (a read-only or full disk), this worker
+    falls back to its own in-memory buckets and says so once in the log.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        per_minute: int,
+        burst: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.clock = clock
+        self.fallback = RateLimiter(per_minute, burst, clock=clock)
+        self._local = threading.local()
+        self._checks = 0
+        self._failed = False
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS buckets "
+                "(address TEXT PRIMARY KEY, tokens REAL NOT NULL, seen REAL NOT NULL)"
+            )
+            self._local.conn = conn
+        return conn
+
+    def wait(self, key: str) -> int:
+        """0 when a request from `key` may go ahead now (and count it), else seconds to wait."""
+        try:
+            return self._shared_wait(key)
+        except (sqlite3.Error, OSError) as exc:
+            if not self._failed:
+                log.error("rate limits counted per worker: cannot use %s (%s)", self.path, exc)
+            self._failed = True
+            self._local.conn = None
+            return self.fallback.wait(key)
+
+    def _shared_wait(self, key: str) -> int:
+        conn = self._connection()
+        now = self.clock()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(
+                "SELECT tokens, seen FROM buckets WHERE address = ?", (key,)
+            ).fetchone()
+            tokens, seen = row if row is not None else (self.burst, now)
+            tokens = min(self.burst, tokens + max(0.0, now - seen) * self.rate)
+            wait = 0 if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self.rate))
+            conn.execute(
+                "INSERT INTO buckets (address, tokens, seen) VALUES (?, ?, ?) ON CONFLICT "
+                "(address) DO UPDATE SET tokens = excluded.tokens, seen = excluded.seen",
+                (key, tokens - 1.0 if wait == 0 else tokens, now),
+            )
+            self._checks += 1
+            if self._checks % 1000 == 0:  # forget buckets that have refilled completely
+                conn.execute("DELETE FROM buckets WHERE seen < ?", (now - self.burst / self.rate,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._failed = False
+        return wait
+
+
+Limiter = RateLimiter | SharedRateLimiter
+
+
+def enforce(limiter: Limiter, address: str) -> None:
     """Count a request from `address`, or raise RateLimited when it must wait."""
     wait = limiter.wait(address)
     if wait:
@@ -69,7 +157,7 @@ def enforce(limiter: RateLimiter, address: str) -> None:
 
 
 async def _limit(request: Request) -> None:
-    limiter: RateLimiter | None = request.app.state.limiter
+    limiter: Limiter | None = request.app.state.limiter
     if limiter is not None:
         enforce(limiter, request.client.host if request.client else "unknown")
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot import __version__
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.brand import LOGO_TYPES
@@ -66,16 +67,27 @@ class StoreHealth(BaseModel):
     dropped: int
 
 
+class WorkerHealth(BaseModel):
+    """One worker process of this machine and the knowledge version it serves."""
+
+    pid: int
+    knowledge_version: str
+    loaded_at: datetime
+    reload: Literal["ok", "failed"]
+
+
 class Health(BaseModel):
     """Whether the bot is serving, which knowledge version it serves, and reload status."""
 
     status: Literal["ok"]
+    version: str = Field(description="The bot's version (CHANGELOG.md)")
     passages: int
     articles: int
     knowledge_version: str
     loaded_at: datetime
     reload: ReloadStatus
     store: StoreHealth
+    workers: list[WorkerHealth] = []
 
 
 class ErrorDetail(BaseModel):
@@ -122,12 +134,22 @@ async def health(request: Request) -> Health:
     )
     return Health(
         status="ok",
+        version=__version__,
         store=StoreHealth(**request.app.state.recorder.status().__dict__),
         passages=len(k.passages),
         articles=len(k.articles),
         knowledge_version=k.version,
         loaded_at=k.loaded_at,
         reload=reload,
+        workers=[
+            WorkerHealth(
+                pid=w.pid,
+                knowledge_version=w.knowledge_version,
+                loaded_at=datetime.fromisoformat(w.loaded_at),
+                reload="failed" if w.reload == "failed" else "ok",
+            )
+            for w in holder.workers()
+        ],
     )
 
 
@@ -224,9 +246,10 @@ def _chat(
         "max_chars": MAX_QUESTION_CHARS,
         "action": "/embed" if embed else "/",
     }
-    return request.app.state.templates.TemplateResponse(
+    response: Response = request.app.state.templates.TemplateResponse(
         request, "chat.html", context, status_code=status
     )
+    return response
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -262,9 +285,10 @@ def source_page(request: Request, slug: str, assistant: AssistantDep) -> Respons
         if not sections or sections[-1][0] != p.section:
             sections.append((p.section, []))
         sections[-1][1].append(p)
-    return request.app.state.templates.TemplateResponse(
+    response: Response = request.app.state.templates.TemplateResponse(
         request, "source.html", {"article": article, "sections": sections, "clinic": k.clinic}
     )
+    return response
 
 
 @pages.get("/docs", response_class=HTMLResponse)
@@ -276,11 +300,12 @@ def api_docs(request: Request, assistant: AssistantDep) -> Response:
         for path, item in schema["paths"].items()
         for method, op in item.items()
     ]
-    return request.app.state.templates.TemplateResponse(
+    response: Response = request.app.state.templates.TemplateResponse(
         request,
         "api_docs.html",
         {"schema": schema, "operations": operations, "clinic": assistant.knowledge.clinic},
     )
+    return response
 
 
 @pages.get("/widget.js")

@@ -14,25 +14,108 @@ from pydantic import ValidationError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
+from web.logs import configure_logging, log_config
 from web.settings import Settings
 from web.startup import StartupError, check_knowledge
 
 
-class NoDelayHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol (its fastest HTTP/1.1 parser; h11 took about as long per
-    request as the whole app) with TCP_NODELAY on every connection.
+class ServerConfig(uvicorn.Config):
+    """uvicorn's configuration plus our limits for slow or oversized requests (it travels to
+    each worker process with the rest)."""
 
-    With `--workers` above 1, uvicorn binds the shared socket without naming the TCP protocol, so
-    asyncio does not set TCP_NODELAY on accepted connections; on keep-alive connections Nagle's
-    algorithm and delayed ACKs then hold each response for ~40 ms.
+    def __init__(self, app: str, *, max_header_bytes: int, request_timeout: float, **kwargs: Any):
+        super().__init__(app, **kwargs)
+        self.max_header_bytes = max_header_bytes
+        self.request_timeout = request_timeout
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (its fastest HTTP/1.1 parser; h11 took about as long per
+    request as the whole app), with TCP_NODELAY on every connection and two limits httptools
+    lacks: the request line and headers must fit in `max_header_bytes` (else 431), and a request
+    must arrive whole within `request_timeout` seconds of the connection or of its first byte
+    (else the connection is closed: a client sending a byte a minute holds no worker slot).
+
+    TCP_NODELAY: with `--workers` above 1, uvicorn binds the shared socket without naming the TCP
+    protocol, so asyncio does not set TCP_NODELAY on accepted connections; on keep-alive
+    connections Nagle's algorithm and delayed ACKs then hold each response for ~40 ms.
     """
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.max_header_bytes: int = getattr(config, "max_header_bytes", 16_384)
+        self.request_timeout: float = getattr(config, "request_timeout", 10.0)
+        self._header_bytes = 0
+        self._tail = b""  # the last bytes seen, to find a blank line split across reads
+        self._in_headers = True
+        self._request_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)  # type: ignore[arg-type]
+        self._start_request_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_request_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_headers:  # count the bytes up to the blank line that ends the headers
+            end = (self._tail + data).find(b"\r\n\r\n")
+            self._header_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
+            if self._header_bytes > self.max_header_bytes:
+                self._refuse_headers()
+                return
+            self._tail = (self._tail + data)[-3:]
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._request_timer is None:
+            self._start_request_timer()
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._stop_request_timer()
+        self._in_headers, self._header_bytes, self._tail = True, 0, b""
+        super().on_message_complete()
+
+    def _refuse_headers(self) -> None:
+        self._in_headers = False
+        self._stop_request_timer()
+        self.logger.info("request headers over %d bytes refused", self.max_header_bytes)
+        if not self.transport.is_closing():
+            body = b"Request headers too large."
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                b"content-type: text/plain; charset=utf-8\r\n"
+                b"connection: close\r\n"
+                b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            self.transport.close()
+
+    def _start_request_timer(self) -> None:
+        self._stop_request_timer()
+        self._request_timer = self.loop.call_later(self.request_timeout, self._request_too_slow)
+
+    def _stop_request_timer(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+
+    def _request_too_slow(self) -> None:
+        self._request_timer = None
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            return  # the reply is being written (it did not need the rest of the request)
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -63,7 +146,7 @@ class OwnListenerEventLoop(asyncio.SelectorEventLoop):
     connection.
     """
 
-    async def create_server(  # type: ignore[override]
+    async def create_server(
         self, protocol_factory: Any, host: Any = None, port: Any = None, **kwargs: Any
     ) -> asyncio.Server:
         shared = kwargs.get("sock")
@@ -72,13 +155,75 @@ class OwnListenerEventLoop(asyncio.SelectorEventLoop):
         return await super().create_server(protocol_factory, host, port, **kwargs)
 
 
-def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
+def port_in_use(host: str, port: int) -> str | None:
+    """Why (host, port) cannot be ours, or None: another program, or another `faqbot serve`
+    (whose sockets use SO_REUSEPORT, which would otherwise let us share its port silently)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not SO_REUSEPORT
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def plain_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port) as uvicorn binds one, not yet listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def server_config(
+    settings: Settings, host: str, port: int, workers: int, own_listeners: bool
+) -> ServerConfig:
+    """uvicorn's configuration for these settings: our logging, limits and trusted proxies."""
+    trusted = settings.forwarded_allow_ips
+    return ServerConfig(
+        "web.app:create_app_from_env",
+        max_header_bytes=settings.max_header_bytes,
+        request_timeout=settings.request_timeout,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(settings.log_level, settings.log_format),
+        log_level=settings.log_level,
+        access_log=False,  # it would record every visitor's address and path
+        server_header=False,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or "",  # never uvicorn's FORWARDED_ALLOW_IPS or its default
+        limit_concurrency=settings.max_connections,
+        timeout_graceful_shutdown=10,
+        http=LimitedHttpToolsProtocol,
+        loop="web.server:OwnListenerEventLoop" if own_listeners else "auto",
+    )
+
+
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    knowledge: str | None,
+    forwarded_allow_ips: str | None = None,
+) -> int:
     """Check the settings and knowledge, then serve until stopped. Returns the exit code."""
     if knowledge is not None:
         os.environ["FAQBOT_KNOWLEDGE_DIR"] = knowledge  # workers read settings from the env
+    if forwarded_allow_ips is not None:
+        os.environ["FAQBOT_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
     try:
         settings = Settings()
-        check_knowledge(settings)  # fail here, with every problem listed, not in each worker
+        configure_logging(settings.log_level, settings.log_format)
+        # Fail here, with every problem listed, not in each worker.
+        loaded = check_knowledge(settings)
     except ValidationError as exc:
         for error in exc.errors():
             name = "FAQBOT_" + "_".join(str(part) for part in error["loc"]).upper()
@@ -90,32 +235,37 @@ def serve(host: str, port: int, workers: int, knowledge: str | None) -> int:
     if workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
-    options: dict[str, Any] = {
-        "factory": True,
-        "host": host,
-        "port": port,
-        "workers": workers,
-        "log_level": "warning",
-        "access_log": False,
-        "server_header": False,
-        "timeout_graceful_shutdown": 10,
-        "http": NoDelayHttpToolsProtocol,
-    }
+    busy = port_in_use(host, port)
+    if busy is not None:
+        print(
+            f"Cannot listen on {host}:{port}: {busy}. Another program (or another "
+            "`faqbot serve`) uses that port: stop it, or choose another with --port.",
+            file=sys.stderr,
+        )
+        return 1
     own_listeners = workers > 1 and hasattr(socket, "SO_REUSEPORT")
-    if own_listeners:
-        try:
-            sock = reuse_port_socket(host, port)
-        except OSError as exc:
-            print(f"Cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
-            return 1
-    print(f"The chat is at http://{host}:{port}  (Ctrl+C stops it)", flush=True)
-    if not own_listeners:
-        uvicorn.run("web.app:create_app_from_env", **options)
-        return 0
-    sock.set_inheritable(True)
-    config = uvicorn.Config(
-        "web.app:create_app_from_env", loop="web.server:OwnListenerEventLoop", **options
+    try:
+        sock = reuse_port_socket(host, port) if own_listeners else plain_socket(host, port)
+    except OSError as exc:
+        print(f"Cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    config = server_config(settings, host, port, workers, own_listeners)
+    trusted = settings.forwarded_allow_ips
+    print(
+        f"Knowledge folder: {settings.knowledge_dir.resolve()} (version {loaded.version}, "
+        f"{len(loaded.passages)} passages)\n"
+        f"Store: {settings.describe_store()}\n"
+        f"Data folder: {settings.data_folder.resolve()}\n"
+        f"Trusted reverse proxies: {trusted or 'none'}\n"
+        f"The chat is at http://{host}:{port}  (Ctrl+C stops it)",
+        flush=True,
     )
+    sock.set_inheritable(True)
     with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(config, sockets=[sock]).run()
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            server = uvicorn.Server(config)
+            server.run(sockets=[sock])
+            return 0 if server.started else 3
     return 0

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
+import os
 import re
 import string
 from collections import Counter
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.store import Store, open_store
 
+APP_NAME = "ketamine-faq-bot"
 # https:// origins, and http:// only on this machine (to try the widget on a local page).
 _SOURCE = re.compile(
     r"^(?:'self'|'none'|https://[A-Za-z0-9.-]+(?::\d+)?|\*\.[A-Za-z0-9.-]+"
@@ -70,9 +75,15 @@ class Settings(BaseSettings):
         description="Seconds between checks of the knowledge folder for edits (0 turns hot "
         "reload off).",
     )
-    db: Path = Field(
-        Path("data/faqbot.sqlite3"),
-        description="SQLite file for unanswered questions and feedback (created on first use).",
+    data_dir: Path | None = Field(
+        None,
+        description="Folder for the SQLite store and what the workers share; default "
+        "`$XDG_DATA_HOME/ketamine-faq-bot`, else `~/.local/share/ketamine-faq-bot`.",
+    )
+    db: Path | None = Field(
+        None,
+        description="SQLite file for unanswered questions and feedback (created on first use); "
+        "default `faqbot.sqlite3` in the data folder.",
     )
     database_url: SecretStr | None = Field(
         None,
@@ -106,7 +117,7 @@ class Settings(BaseSettings):
         ge=0,
         le=100_000_000,
         description="Questions and votes a minute allowed from one address (0 turns limiting "
-        "off); counted per worker process.",
+        "off); one limit per address for all the workers of a machine.",
     )
     rate_limit_burst: int = Field(
         10,
@@ -117,6 +128,58 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         16_384, ge=1_024, le=1_048_576, description="Largest request body accepted, in bytes."
     )
+
+    max_connections: int = Field(
+        200,
+        ge=1,
+        le=100_000,
+        description="Open connections one worker accepts; above it a request gets 503 at once.",
+    )
+    max_header_bytes: int = Field(
+        16_384,
+        ge=1_024,
+        le=1_048_576,
+        description="Largest request line plus headers accepted, in bytes; above it: 431.",
+    )
+    request_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a client has to send a whole request once it connects or starts "
+        "one; a slower connection is closed.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least severe log lines written: debug, info, warning or error."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or one JSON object a line for log collectors."
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
+        "are believed, comma-separated (e.g. `127.0.0.1`); empty: believe nobody.",
+    )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network; give addresses like "
+                    "127.0.0.1 or 10.0.0.0/8, comma-separated"
+                ) from None
+        return ",".join(items)
 
     @field_validator("frame_ancestors")
     @classmethod
@@ -147,7 +210,29 @@ class Settings(BaseSettings):
             )
         return value
 
+    @property
+    def data_folder(self) -> Path:
+        """The data folder: the setting, else the XDG data folder of this user."""
+        if self.data_dir is not None:
+            return self.data_dir
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+        return base / APP_NAME
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite file: the setting, else `faqbot.sqlite3` in the data folder."""
+        return self.db if self.db is not None else self.data_folder / "faqbot.sqlite3"
+
+    def describe_store(self) -> str:
+        """Which store these settings name, for people (no password)."""
+        if self.database_url is None:
+            return f"SQLite file {self.store_path.resolve()}"
+        url = urlsplit(self.database_url.get_secret_value())
+        where = f"{url.hostname or 'localhost'}{f':{url.port}' if url.port else ''}{url.path}"
+        return f"PostgreSQL database {where}"
+
     def open_store(self) -> Store:
         """The store these settings name: PostgreSQL when a URL is set, else the SQLite file."""
         url = self.database_url.get_secret_value() if self.database_url else None
-        return open_store(url, self.db, self.retention_days)
+        return open_store(url, self.store_path, self.retention_days)

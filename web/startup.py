@@ -3,6 +3,8 @@ runs it in the parent process before it starts the workers, which import everyth
 
 from __future__ import annotations
 
+import importlib.util
+
 from bot.encoder import EncoderError, verify_model
 from bot.knowledge import Knowledge, load_knowledge
 from web.settings import Settings
@@ -13,15 +15,29 @@ class StartupError(Exception):
 
 
 def check_knowledge(settings: Settings) -> Knowledge:
-    """Load and validate the knowledge and check the sentence model's files, or raise
-    StartupError listing every problem."""
-    knowledge = load_knowledge(settings.knowledge_dir)
+    """Load and validate the knowledge, check the sentence model's files and the PostgreSQL
+    driver (an optional extra) when a database URL is set, or raise StartupError listing every
+    problem."""
+    folder = settings.knowledge_dir
+    if not folder.exists():
+        raise StartupError(
+            f"The knowledge folder {folder.resolve()} does not exist, so the chat cannot start: "
+            f"`faqbot init {folder}` writes the example knowledge there for your clinic to "
+            "edit, or pass --knowledge DIR (or set FAQBOT_KNOWLEDGE_DIR) to use another folder."
+        )
+    knowledge = load_knowledge(folder)
     if knowledge.errors:
         lines = "\n".join(str(p) for p in knowledge.errors)
         raise StartupError(
             f"The knowledge in {settings.knowledge_dir} has errors, so the chat cannot start:\n"
             f"{lines}\nFix them (`faqbot check --knowledge {settings.knowledge_dir}` lists them) "
             "or set FAQBOT_KNOWLEDGE_DIR to the right folder."
+        )
+    if settings.database_url is not None and importlib.util.find_spec("psycopg") is None:
+        raise StartupError(
+            "FAQBOT_DATABASE_URL is set but PostgreSQL support is not installed: install it with "
+            "`pip install 'ketamine-faq-bot[postgres]'`, or unset FAQBOT_DATABASE_URL to use the "
+            "SQLite file."
         )
     try:
         verify_model()

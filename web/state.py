@@ -3,8 +3,11 @@ that routes use to reach the assistant."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +18,10 @@ from fastapi import Depends, Request
 from bot.assistant import Assistant
 from bot.knowledge import fingerprint, load_knowledge
 from bot.problems import Problem
+from web.workers import Roster, WorkerStatus
 
 log = logging.getLogger("faqbot.reload")
+WORKER_MAX_AGE = 65.0  # seconds without a report after which a worker is presumed gone
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,9 @@ class KnowledgeHolder:
     """Holds the assistant for the current knowledge version and swaps it on a valid edit.
 
     The swap is one reference assignment: a request that already has the old assistant
-    finishes with it, the next one gets the new one. Each worker process has its own holder.
+    finishes with it, the next one gets the new one. Each worker process has its own holder;
+    with a `Roster` attached, "Reload now" in one worker raises the shared reload generation,
+    which every worker's watcher follows, and each worker reports the version it serves.
     """
 
     def __init__(self, assistant: Assistant, folder: Path) -> None:
@@ -53,6 +60,71 @@ class KnowledgeHolder:
         self.failure: ReloadFailure | None = None
         self._seen = fingerprint(folder)
         self._lock = threading.Lock()
+        self.roster: Roster | None = None
+        self._generation = 0
+        self._report_failed = False
+
+    def attach(self, roster: Roster) -> None:
+        """Share reloads and report this worker's version through `roster`."""
+        self.roster = roster
+        self._generation = roster.generation()
+        self.report()
+
+    def reload_everywhere(self) -> bool:
+        """ "Reload now": raise the shared generation (every worker follows it within its
+        watcher's interval), then reload this worker at once; returns whether it loaded."""
+        if self.roster is not None:
+            try:
+                self._generation = self.roster.bump()
+            except OSError as exc:
+                log.error("cannot tell the other workers to reload: %s", exc)
+        loaded = self.reload()
+        self.report()
+        return loaded
+
+    def follow_generation(self) -> bool:
+        """Reload when another worker raised the shared generation; returns whether it did."""
+        if self.roster is None:
+            return False
+        generation = self.roster.generation()
+        if generation == self._generation:
+            return False
+        self._generation = generation
+        self.reload()
+        return True
+
+    def workers(self) -> list[WorkerStatus]:
+        """The workers of this machine that reported lately (this one included)."""
+        if self.roster is None:
+            return []
+        return self.roster.workers(max_age=WORKER_MAX_AGE)
+
+    def forget(self) -> None:
+        """Remove this worker from the roster (it is stopping)."""
+        if self.roster is not None:
+            with contextlib.suppress(OSError):
+                self.roster.forget(os.getpid())
+
+    def report(self) -> None:
+        """Tell the roster which version this worker serves (logged once if it cannot)."""
+        if self.roster is None:
+            return
+        k = self.assistant.knowledge
+        status = WorkerStatus(
+            host=self.roster.host,
+            pid=os.getpid(),
+            knowledge_version=k.version,
+            loaded_at=k.loaded_at.isoformat(),
+            reload="ok" if self.failure is None else "failed",
+            seen_at=time.time(),
+        )
+        try:
+            self.roster.report(status)
+            self._report_failed = False
+        except OSError as exc:
+            if not self._report_failed:
+                log.error("cannot write this worker's status in %s: %s", self.roster.folder, exc)
+            self._report_failed = True
 
     def check(self) -> bool:
         """Reload when the folder changed since last seen; returns whether a new version loaded."""
@@ -87,11 +159,14 @@ class KnowledgeHolder:
 
 
 class Watcher:
-    """A daemon thread that calls `holder.check()` every `interval` seconds until stopped."""
+    """A daemon thread that, every `interval` seconds until stopped, reloads the knowledge when
+    its folder changed (`watch_folder`) or another worker asked for a reload, and reports this
+    worker's version."""
 
-    def __init__(self, holder: KnowledgeHolder, interval: float) -> None:
+    def __init__(self, holder: KnowledgeHolder, interval: float, watch_folder: bool = True) -> None:
         self.holder = holder
         self.interval = interval
+        self.watch_folder = watch_folder
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="knowledge-watcher", daemon=True)
 
@@ -105,7 +180,9 @@ class Watcher:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.holder.check()
+                if not self.holder.follow_generation() and self.watch_folder:
+                    self.holder.check()
+                self.holder.report()
             except Exception:  # the watcher must outlive any surprise; the bot keeps serving
                 log.exception("knowledge reload check failed")
 

@@ -1,0 +1,99 @@
+"""What the workers of one machine share, through small files in the data folder: the reload
+generation ("Reload now" in one worker makes every worker reload) and each worker's status
+(the knowledge version it serves), for health and the staff page.
+
+Files, not the store: they work the same with SQLite and PostgreSQL, cost one small read per
+worker every reload interval, and vanish with the machine. Each file is replaced atomically
+(written beside it, then renamed), so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+GENERATION = "generation"
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """One worker process: what it serves and when it last said so."""
+
+    host: str
+    pid: int
+    knowledge_version: str
+    loaded_at: str
+    reload: str  # "ok" or "failed"
+    seen_at: float
+
+
+class Roster:
+    """The shared files of the workers on this machine, in `folder` (created on first use)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.host = socket.gethostname()
+
+    def generation(self) -> int:
+        """The reload generation: raised by every "Reload now"; 0 before the first."""
+        try:
+            return int((self.folder / GENERATION).read_text(encoding="ascii") or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def bump(self) -> int:
+        """Raise the reload generation by one (under a lock: two at once both count)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / f"{GENERATION}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            generation = self.generation() + 1
+            self._replace(self.folder / GENERATION, str(generation))
+        return generation
+
+    def report(self, status: WorkerStatus) -> None:
+        """Write this worker's status (and forget workers of this host that have exited)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._replace(self._file(status.pid), json.dumps(asdict(status)))
+        for path in self.folder.glob(f"{self.host}-*.json"):
+            pid = path.stem.rsplit("-", 1)[-1]
+            if pid.isdigit() and not _alive(int(pid)):
+                path.unlink(missing_ok=True)
+
+    def forget(self, pid: int) -> None:
+        """Remove a worker's status (it is stopping)."""
+        self._file(pid).unlink(missing_ok=True)
+
+    def workers(self, max_age: float) -> list[WorkerStatus]:
+        """The workers that reported within `max_age` seconds, oldest process first."""
+        found = []
+        now = time.time()
+        for path in self.folder.glob("*.json"):
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                status = WorkerStatus(**json.loads(path.read_text(encoding="utf-8")))
+                if now - status.seen_at <= max_age:
+                    found.append(status)
+        return sorted(found, key=lambda s: (s.host, s.pid))
+
+    def _file(self, pid: int) -> Path:
+        return self.folder / f"{self.host}-{pid}.json"
+
+    def _replace(self, path: Path, text: str) -> None:
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        scratch.write_text(text, encoding="utf-8")
+        scratch.replace(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
