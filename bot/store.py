@@ -9,6 +9,7 @@ routing: `web.recorder.Recorder`. Rows older than the retention period are delet
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +37,27 @@ class StoreError(Exception):
     """The store could not be reached or written; the message says why."""
 
 
+class RowRejected(StoreError):
+    """The store is working but refused a value in what was written (a data error)."""
+
+
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def writable(text: str) -> str:
+    """The text with what no store can take replaced by U+FFFD: NUL (PostgreSQL refuses it
+    in text) and unpaired surrogates (not UTF-8: SQLite's driver refuses them)."""
+    return _UNWRITABLE.sub("\ufffd", text)
+
+
+def _rejects_data(exc: Exception) -> bool:
+    """Whether the error is about the values written rather than the store: DB-API's DataError
+    and IntegrityError (by name: sqlite3 and psycopg each have their own), or a value the
+    driver could not encode."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"DataError", "IntegrityError"}) or isinstance(exc, ValueError)
+
+
 @dataclass(frozen=True)
 class Dialect:
     """What differs between SQLite and PostgreSQL."""
@@ -58,7 +80,16 @@ class Unanswered:
     created: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "question", redact(self.question)[:500])
+        object.__setattr__(self, "question", writable(redact(self.question)[:500]))
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One vote about the passages of one reply."""
+
+    passages: tuple[str, ...]
+    helpful: bool
+    created: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -170,9 +201,12 @@ class Store:
             self._ready = False
             raise
         except Exception as exc:
-            self._ready = False  # e.g. the file was deleted: create the tables again next time
             with contextlib.suppress(Exception):  # the original error is the one to report
                 conn.rollback()
+            if _rejects_data(exc):  # the store works: only these values were refused
+                name = type(exc).__name__  # not its message, which may quote the value
+                raise RowRejected(f"{self.dialect.name} refused a value ({name})") from None
+            self._ready = False  # e.g. the file was deleted: create the tables again next time
             raise StoreError(f"{self.dialect.name} store error: {exc}") from None
         finally:
             conn.close()
@@ -180,22 +214,36 @@ class Store:
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self.dialect.param)
 
+    def write(
+        self,
+        counts: Mapping[str, int] | None = None,
+        unanswered: Sequence[Unanswered] = (),
+        votes: Sequence[Vote] = (),
+        day: date | None = None,
+    ) -> None:
+        """Write reply counts, questions and votes in one transaction: all or nothing.
+
+        Raises RowRejected when the store refused a value (then nothing was written and the
+        caller may write the rows one by one), StoreError when the store failed."""
+        with self._transaction() as cur:
+            if counts:
+                self._insert_counts(cur, counts, day or datetime.now(UTC).date())
+            if unanswered:
+                self._insert_unanswered(cur, unanswered)
+            for vote in votes:
+                for passage in vote.passages:
+                    cur.execute(
+                        self._sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
+                        (vote.created, writable(passage), 1 if vote.helpful else 0),
+                    )
+
     def record_reply(self, kind: str, day: date | None = None) -> None:
         """Count one reply of this kind (no text is kept)."""
         self.record_replies({kind: 1}, day)
 
     def record_replies(self, counts: Mapping[str, int], day: date | None = None) -> None:
         """Add reply counts per kind for a day, in one transaction (no text is kept)."""
-        day = day or datetime.now(UTC).date()
-        with self._transaction() as cur:
-            for kind, n in counts.items():
-                cur.execute(
-                    self._sql(
-                        "INSERT INTO replies (day, kind, count) VALUES (?, ?, ?) "
-                        "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + ?"
-                    ),
-                    (day.isoformat(), kind, n, n),
-                )
+        self.write(counts=counts, day=day)
 
     def record_unanswered(
         self,
@@ -212,38 +260,45 @@ class Store:
 
     def record_unanswered_many(self, items: Sequence[Unanswered]) -> None:
         """Keep several redacted questions in one transaction."""
+        self.write(unanswered=items)
+
+    def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
+        """One vote about the passages of one reply."""
+        self.write(votes=[Vote(tuple(passages), helpful, now or time.time())])
+
+    def _insert_counts(self, cur: Any, counts: Mapping[str, int], day: date) -> None:
+        for kind, n in counts.items():
+            cur.execute(
+                self._sql(
+                    "INSERT INTO replies (day, kind, count) VALUES (?, ?, ?) "
+                    "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + ?"
+                ),
+                (day.isoformat(), kind, n, n),
+            )
+
+    def _insert_unanswered(self, cur: Any, items: Sequence[Unanswered]) -> None:
         rows = [
             (
                 item.created,
                 item.reason,
-                item.question,  # redacted when the item was made
-                " ".join(sorted(set(item.terms))),
-                " ".join(item.passages),
+                item.question,  # redacted, and made writable, when the item was made
+                writable(" ".join(sorted(set(item.terms)))),
+                writable(" ".join(item.passages)),
             )
             for item in items
         ]
-        with self._transaction() as cur:
-            # Many rows per statement: executemany runs one statement per row and the sqlite3
-            # module hands the GIL back and forth around each, so a writer thread making a
-            # batch kept interrupting the event loop (a switch every 5 ms under load).
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
-                cur.execute(
-                    self._sql(
-                        "INSERT INTO unanswered (created, reason, question, terms, passages) "
-                        "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
-                    ),
-                    [value for row in chunk for value in row],
-                )
-
-    def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
-        """One vote about the passages of one reply."""
-        with self._transaction() as cur:
-            for passage in passages:
-                cur.execute(
-                    self._sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
-                    (now or time.time(), passage, 1 if helpful else 0),
-                )
+        # Many rows per statement: executemany runs one statement per row and the sqlite3
+        # module hands the GIL back and forth around each, so a writer thread making a
+        # batch kept interrupting the event loop (a switch every 5 ms under load).
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start : start + ROWS_PER_INSERT]
+            cur.execute(
+                self._sql(
+                    "INSERT INTO unanswered (created, reason, question, terms, passages) "
+                    "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                ),
+                [value for row in chunk for value in row],
+            )
 
     def purge(self, now: float | None = None) -> int:
         """Delete everything older than the retention period; returns how many rows went."""

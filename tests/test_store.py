@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import ROWS_PER_INSERT, Store, StoreError, Unanswered, sqlite_dialect
+from bot import store as store_module
+from bot.store import (
+    ROWS_PER_INSERT,
+    RowRejected,
+    Store,
+    StoreError,
+    Unanswered,
+    Vote,
+    sqlite_dialect,
+)
 
 DAY = 86_400.0
 
@@ -104,3 +113,29 @@ def test_deleted_sqlite_file_is_recreated_on_a_later_write(tmp_path: Path) -> No
     except StoreError:
         store.record_reply("answer")
     assert store.report(timedelta(days=1)).replies_by_kind == {"answer": 1}
+
+
+UNWRITABLE = "cost\x00 of \ud800 it"  # NUL: PostgreSQL refuses it; a lone surrogate: not UTF-8
+
+
+def test_nul_and_unpaired_surrogates_are_replaced_before_writing(store: Store) -> None:
+    store.record_unanswered_many(
+        [Unanswered("fine", ("fine",), "no_answer"), Unanswered(UNWRITABLE, ("cost",), "no_answer")]
+    )
+    examples = {g.example for g in store.report(timedelta(days=1)).unanswered}
+    assert examples == {"fine", "cost\ufffd of \ufffd it"}  # was a StoreError: both rows lost
+
+
+def test_a_refused_value_raises_row_rejected_without_the_value_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "writable", lambda text: text)  # let the bad value through
+    with pytest.raises(RowRejected) as caught:
+        store.write(
+            {"answer": 3},
+            [Unanswered("fine", ("fine",), "no_answer"), Unanswered(UNWRITABLE, (), "no_answer")],
+            [Vote(("a",), True)],
+        )
+    assert "cost" not in str(caught.value)
+    report = store.report(timedelta(days=1))
+    assert (report.replies_by_kind, report.unanswered, report.votes) == ({}, [], [])
