@@ -368,21 +368,35 @@ def parse_period(text: str) -> timedelta:
     return timedelta(days=int(number) * units[unit])
 
 
+# What a terminal acts on rather than shows: C0 controls (ESC starts colour, cursor, title and
+# hyperlink sequences), DEL, C1 controls (U+009B is a one-character CSI), the line and paragraph
+# separators, and the bidirectional marks, embeddings, overrides and isolates that reorder text.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with every character a terminal would act on shown as an escape (`\\x1b`)."""
+    return _TERMINAL_CONTROLS.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
+
+
 def render_report(report: StoreReport) -> str:
-    """The report as plain text, for the terminal."""
+    """The report as plain text, for the terminal; what visitors typed is made `printable`."""
     lines = [f"Since {report.since.isoformat()}", "", "Replies by kind:"]
     total = sum(report.replies_by_kind.values())
     for kind, n in sorted(report.replies_by_kind.items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {kind:<15} {n:>6}")
+        lines.append(f"  {printable(kind):<15} {n:>6}")
     lines.append(f"  {'total':<15} {total:>6}")
     lines += ["", "Most frequent unanswered questions (same analyzed terms grouped):"]
     if not report.unanswered:
         lines.append("  none")
     for g in report.unanswered:
-        lines.append(f"  {g.count:>4} x  {g.example}   [{', '.join(g.reasons)}]")
+        reasons = printable(", ".join(g.reasons))
+        lines.append(f"  {g.count:>4} x  {printable(g.example)}   [{reasons}]")
     lines += ["", "Votes per passage (helpful / not helpful):"]
     if not report.votes:
         lines.append("  none")
     for v in report.votes:
-        lines.append(f"  {v.passage:<32} {v.helpful:>4} / {v.not_helpful}")
+        lines.append(f"  {printable(v.passage):<32} {v.helpful:>4} / {v.not_helpful}")
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from bot.store import (
     StoreError,
     Unanswered,
     Vote,
+    printable,
     sqlite_dialect,
 )
 
@@ -139,3 +140,9 @@ def test_a_refused_value_raises_row_rejected_without_the_value_and_writes_nothin
     assert "cost" not in str(caught.value)
     report = store.report(timedelta(days=1))
     assert (report.replies_by_kind, report.unanswered, report.votes) == ({}, [], [])
+
+
+def test_printable_escapes_what_a_terminal_acts_on_and_keeps_other_letters() -> None:
+    assert printable("Núñez 日本 \x1b[2J\x9b\u202e\u2066\x7f\n") == (
+        "Núñez 日本 \\x1b[2J\\x9b\\u202e\\u2066\\x7f\\x0a"
+    )
