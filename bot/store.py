@@ -9,6 +9,7 @@ routing: `web.recorder.Recorder`. Rows older than the retention period are delet
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 import time
@@ -131,11 +132,12 @@ class StoreReport:
 
 
 def sqlite_dialect(path: Path | str) -> Dialect:
-    """SQLite in WAL mode: several worker processes may write to the same file."""
+    """SQLite in WAL mode: several worker processes may write to the same file, which only its
+    owner may read."""
 
     def connect() -> Connection:
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
             conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
@@ -145,6 +147,15 @@ def sqlite_dialect(path: Path | str) -> Dialect:
             raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
 
     return Dialect("sqlite", connect, "?", "id INTEGER PRIMARY KEY AUTOINCREMENT")
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), in a folder of the owner's only
+    (0700) when the folder is new too. SQLite gives the -wal and -shm files it creates the
+    database file's permissions. An existing file or folder is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another worker may create it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def postgres_dialect(url: str) -> Dialect:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -146,3 +148,27 @@ def test_printable_escapes_what_a_terminal_acts_on_and_keeps_other_letters() -> 
     assert printable("Núñez 日本 \x1b[2J\x9b\u202e\u2066\x7f\n") == (
         "Núñez 日本 \\x1b[2J\\x9b\\u202e\\u2066\\x7f\\x0a"
     )
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "store.sqlite3"
+    store = Store(sqlite_dialect(path))
+    store.record_unanswered("what does it cost", ["cost"], "no_answer")
+    with sqlite3.connect(path) as reader:  # a reader keeps the -wal and -shm files in place
+        reader.execute("SELECT COUNT(*) FROM unanswered").fetchall()
+        store.record_reply("answer")
+        for name in ("store.sqlite3", "store.sqlite3-wal", "store.sqlite3-shm"):
+            assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600, name
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the folder was new
+
+
+def test_an_existing_store_file_keeps_its_permissions(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    folder.chmod(0o750)
+    path = folder / "store.sqlite3"
+    path.touch()
+    path.chmod(0o640)  # the staff chose these
+    Store(sqlite_dialect(path)).record_reply("answer")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
