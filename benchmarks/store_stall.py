@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     results: dict[str, dict[str, Any]] = {}
     try:
-        wait_ready(f"{base}/api/health")
+        wait_ready(f"{base}/api/health", timeout=60)  # a loaded machine starts slowly
         script = vote_script(scratch)
         results["free"] = run_case(base, script, args)
         lock = sqlite3.connect(db, isolation_level=None)
