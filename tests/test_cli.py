@@ -169,6 +169,11 @@ def test_report_shows_control_characters_visitors_typed_as_escapes(
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
     assert "what does it cost\\x1b[2J\\x1b[H\\x1b]0;pwned\\x07" in out
     assert "\\x9b31m\\u202egnp.exe\\x7f" in out
+    assert main(["report", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.isascii() and not re.search("[\x00-\x09\x0b-\x1f\x7f]", out)
+    (group,) = json.loads(out)["unanswered"]
+    assert group["example"].startswith(PLANTED[:40])  # the same text, escaped only
 
 
 def test_eval_folds_reports_cross_validated_figures(
