@@ -274,15 +274,26 @@ class Encoder:
 
     def encode(self, texts: Sequence[str], batch: int = 32) -> Vectors:
         """Unit vectors for `texts`, one row each, in order (float32)."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        ids = self.token_ids(texts)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # little padding per batch
-        for start in range(0, len(order), batch):
-            chunk = order[start : start + batch]
+        return self.encode_ids(self.token_ids(texts), batch)
+
+    def encode_ids(self, ids: Sequence[Sequence[int]], batch: int = 32) -> Vectors:
+        """Unit vectors for texts given as `token_ids`, one row each, in order (float32)."""
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        # Texts in order of length, batched so that no text is padded to more than twice its
+        # length: a batch costs its size times its longest text, and seven short sentences
+        # padded to one long one cost more than all eight on their own.
+        chunks: list[list[int]] = []
+        for i in sorted(range(len(ids)), key=lambda i: len(ids[i])):
+            last = chunks[-1] if chunks else None
+            if last is not None and len(last) < batch and len(ids[i]) <= 2 * len(ids[last[0]]):
+                last.append(i)
+            else:
+                chunks.append([i])
+        for chunk in chunks:
             out[chunk] = self._run([ids[i] for i in chunk])
         return out
 
-    def _run(self, ids: list[list[int]]) -> Vectors:
+    def _run(self, ids: list[Sequence[int]]) -> Vectors:
         length = max(len(seq) for seq in ids)
         tokens = np.zeros((len(ids), length), dtype=np.int64)
         mask = np.zeros((len(ids), length), dtype=np.float32)

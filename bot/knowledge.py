@@ -20,6 +20,7 @@ from bot.examples import (
     parse_messages,
     parse_questions,
 )
+from bot.files import read_text
 from bot.problems import Collector, Problem, lines
 
 ARTICLE_FIELDS = ("title", "publisher", "reviewed_by", "reviewed_on", "topics")
@@ -180,16 +181,6 @@ class KnowledgeError(Exception):
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens, for ids and anchors."""
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def _read(path: Path, rel: str, out: Collector) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        out.error(1, f"the file is not UTF-8 text ({exc.reason}); save it as UTF-8")
-    except OSError as exc:
-        out.error(1, f"the file cannot be read ({exc.strerror}); check it exists and is readable")
-    return None
 
 
 def _key_values(lines: Iterable[tuple[int, str]], out: Collector) -> dict[str, tuple[int, str]]:
@@ -587,7 +578,7 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
                 problems.append(Problem(shown, 1, f"the file is missing; create {rel}"))
             return None
         out = Collector(shown)
-        text = _read(path, shown, out)
+        text = read_text(path, root, out)
         problems.extend(out.problems)
         if text is not None:
             digest.update(rel.encode() + b"\0" + text.encode("utf-8") + b"\0")
@@ -736,24 +727,6 @@ def _empty(root: Path, problems: list[Problem]) -> Knowledge:
         problems=tuple(problems),
         version="",
     )
-
-
-def fingerprint(folder: Path | str) -> str:
-    """A cheap summary of the folder's files (names, sizes, modification times) that changes
-    whenever a file is added, removed or edited; for noticing edits without reading files."""
-    root = Path(folder)
-    digest = hashlib.sha256()
-    try:
-        paths = sorted(p for p in root.rglob("*") if p.is_file())
-    except OSError:
-        return ""
-    for path in paths:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        digest.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
 
 
 def require_valid(knowledge: Knowledge) -> Knowledge:

@@ -41,6 +41,7 @@ COVERAGE_REGULARIZATION = 10.0  # scikit-learn's C for the coverage model
 PASSAGE_REGULARIZATION = 10.0  # and for the passage model
 PASSAGE_WEIGHT = 0.25  # the passage model's probability adds this much to the fused score
 NONE = "\0none"  # the group of no-answer examples
+_WORD = re.compile(r"\w+")  # a word of a question, for putting corrections in
 Matrix = npt.NDArray[np.floating[Any]]
 _STEPS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 _WEIGHT_GRID = [np.array([1.0, w, b, t]) for w in _STEPS for b in _STEPS for t in _STEPS]
@@ -169,9 +170,12 @@ class Ranker:
         result = self.retriever.search(question)
         scores = np.zeros(len(self.passages)) if result.scores is None else result.scores
         top = float(scores.max()) if len(scores) else 0.0
-        corrected = question
-        for wrong, right in result.corrections:
-            corrected = re.sub(rf"\b{re.escape(wrong)}\b", right, corrected, flags=re.IGNORECASE)
+        # One fixed pattern, the words looked up: a pattern made of a misspelled word would be
+        # kept in the `re` module's cache of compiled patterns, a visitor's word in memory.
+        fixes = dict(result.corrections)
+        corrected = (
+            _WORD.sub(lambda m: fixes.get(m[0].lower(), m[0]), question) if fixes else question
+        )
         return (scores / top if top > 0 else scores), corrected, result.uncovered
 
     # -- learning -----------------------------------------------------------------------------

@@ -9,6 +9,8 @@ routing: `web.recorder.Recorder`. Rows older than the retention period are delet
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +38,27 @@ class StoreError(Exception):
     """The store could not be reached or written; the message says why."""
 
 
+class RowRejected(StoreError):
+    """The store is working but refused a value in what was written (a data error)."""
+
+
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def writable(text: str) -> str:
+    """The text with what no store can take replaced by U+FFFD: NUL (PostgreSQL refuses it
+    in text) and unpaired surrogates (not UTF-8: SQLite's driver refuses them)."""
+    return _UNWRITABLE.sub("\ufffd", text)
+
+
+def _rejects_data(exc: Exception) -> bool:
+    """Whether the error is about the values written rather than the store: DB-API's DataError
+    and IntegrityError (by name: sqlite3 and psycopg each have their own), or a value the
+    driver could not encode."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"DataError", "IntegrityError"}) or isinstance(exc, ValueError)
+
+
 @dataclass(frozen=True)
 class Dialect:
     """What differs between SQLite and PostgreSQL."""
@@ -58,7 +81,16 @@ class Unanswered:
     created: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "question", redact(self.question)[:500])
+        object.__setattr__(self, "question", writable(redact(self.question)[:500]))
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One vote about the passages of one reply."""
+
+    passages: tuple[str, ...]
+    helpful: bool
+    created: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
@@ -100,11 +132,12 @@ class StoreReport:
 
 
 def sqlite_dialect(path: Path | str) -> Dialect:
-    """SQLite in WAL mode: several worker processes may write to the same file."""
+    """SQLite in WAL mode: several worker processes may write to the same file, which only its
+    owner may read."""
 
     def connect() -> Connection:
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
             conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
@@ -114,6 +147,15 @@ def sqlite_dialect(path: Path | str) -> Dialect:
             raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
 
     return Dialect("sqlite", connect, "?", "id INTEGER PRIMARY KEY AUTOINCREMENT")
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), in a folder of the owner's only
+    (0700) when the folder is new too. SQLite gives the -wal and -shm files it creates the
+    database file's permissions. An existing file or folder is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another worker may create it first
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def postgres_dialect(url: str) -> Dialect:
@@ -178,9 +220,12 @@ class Store:
             self._ready = False
             raise
         except Exception as exc:
-            self._ready = False  # e.g. the file was deleted: create the tables again next time
             with contextlib.suppress(Exception):  # the original error is the one to report
                 conn.rollback()
+            if _rejects_data(exc):  # the store works: only these values were refused
+                name = type(exc).__name__  # not its message, which may quote the value
+                raise RowRejected(f"{self.dialect.name} refused a value ({name})") from None
+            self._ready = False  # e.g. the file was deleted: create the tables again next time
             raise StoreError(f"{self.dialect.name} store error: {exc}") from None
         finally:
             conn.close()
@@ -188,22 +233,36 @@ class Store:
     def _sql(self, statement: str) -> str:
         return statement.replace("?", self.dialect.param)
 
+    def write(
+        self,
+        counts: Mapping[str, int] | None = None,
+        unanswered: Sequence[Unanswered] = (),
+        votes: Sequence[Vote] = (),
+        day: date | None = None,
+    ) -> None:
+        """Write reply counts, questions and votes in one transaction: all or nothing.
+
+        Raises RowRejected when the store refused a value (then nothing was written and the
+        caller may write the rows one by one), StoreError when the store failed."""
+        with self._transaction() as cur:
+            if counts:
+                self._insert_counts(cur, counts, day or datetime.now(UTC).date())
+            if unanswered:
+                self._insert_unanswered(cur, unanswered)
+            for vote in votes:
+                for passage in vote.passages:
+                    cur.execute(
+                        self._sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
+                        (vote.created, writable(passage), 1 if vote.helpful else 0),
+                    )
+
     def record_reply(self, kind: str, day: date | None = None) -> None:
         """Count one reply of this kind (no text is kept)."""
         self.record_replies({kind: 1}, day)
 
     def record_replies(self, counts: Mapping[str, int], day: date | None = None) -> None:
         """Add reply counts per kind for a day, in one transaction (no text is kept)."""
-        day = day or datetime.now(UTC).date()
-        with self._transaction() as cur:
-            for kind, n in counts.items():
-                cur.execute(
-                    self._sql(
-                        "INSERT INTO replies (day, kind, count) VALUES (?, ?, ?) "
-                        "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + ?"
-                    ),
-                    (day.isoformat(), kind, n, n),
-                )
+        self.write(counts=counts, day=day)
 
     def record_unanswered(
         self,
@@ -220,38 +279,45 @@ class Store:
 
     def record_unanswered_many(self, items: Sequence[Unanswered]) -> None:
         """Keep several redacted questions in one transaction."""
+        self.write(unanswered=items)
+
+    def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
+        """One vote about the passages of one reply."""
+        self.write(votes=[Vote(tuple(passages), helpful, now or time.time())])
+
+    def _insert_counts(self, cur: Any, counts: Mapping[str, int], day: date) -> None:
+        for kind, n in counts.items():
+            cur.execute(
+                self._sql(
+                    "INSERT INTO replies (day, kind, count) VALUES (?, ?, ?) "
+                    "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + ?"
+                ),
+                (day.isoformat(), kind, n, n),
+            )
+
+    def _insert_unanswered(self, cur: Any, items: Sequence[Unanswered]) -> None:
         rows = [
             (
                 item.created,
                 item.reason,
-                item.question,  # redacted when the item was made
-                " ".join(sorted(set(item.terms))),
-                " ".join(item.passages),
+                item.question,  # redacted, and made writable, when the item was made
+                writable(" ".join(sorted(set(item.terms)))),
+                writable(" ".join(item.passages)),
             )
             for item in items
         ]
-        with self._transaction() as cur:
-            # Many rows per statement: executemany runs one statement per row and the sqlite3
-            # module hands the GIL back and forth around each, so a writer thread making a
-            # batch kept interrupting the event loop (a switch every 5 ms under load).
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
-                cur.execute(
-                    self._sql(
-                        "INSERT INTO unanswered (created, reason, question, terms, passages) "
-                        "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
-                    ),
-                    [value for row in chunk for value in row],
-                )
-
-    def record_vote(self, passages: Sequence[str], helpful: bool, now: float | None = None) -> None:
-        """One vote about the passages of one reply."""
-        with self._transaction() as cur:
-            for passage in passages:
-                cur.execute(
-                    self._sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
-                    (now or time.time(), passage, 1 if helpful else 0),
-                )
+        # Many rows per statement: executemany runs one statement per row and the sqlite3
+        # module hands the GIL back and forth around each, so a writer thread making a
+        # batch kept interrupting the event loop (a switch every 5 ms under load).
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start : start + ROWS_PER_INSERT]
+            cur.execute(
+                self._sql(
+                    "INSERT INTO unanswered (created, reason, question, terms, passages) "
+                    "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                ),
+                [value for row in chunk for value in row],
+            )
 
     def purge(self, now: float | None = None) -> int:
         """Delete everything older than the retention period; returns how many rows went."""
@@ -321,21 +387,35 @@ def parse_period(text: str) -> timedelta:
     return timedelta(days=int(number) * units[unit])
 
 
+# What a terminal acts on rather than shows: C0 controls (ESC starts colour, cursor, title and
+# hyperlink sequences), DEL, C1 controls (U+009B is a one-character CSI), the line and paragraph
+# separators, and the bidirectional marks, embeddings, overrides and isolates that reorder text.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with every character a terminal would act on shown as an escape (`\\x1b`)."""
+    return _TERMINAL_CONTROLS.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
+
+
 def render_report(report: StoreReport) -> str:
-    """The report as plain text, for the terminal."""
+    """The report as plain text, for the terminal; what visitors typed is made `printable`."""
     lines = [f"Since {report.since.isoformat()}", "", "Replies by kind:"]
     total = sum(report.replies_by_kind.values())
     for kind, n in sorted(report.replies_by_kind.items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {kind:<15} {n:>6}")
+        lines.append(f"  {printable(kind):<15} {n:>6}")
     lines.append(f"  {'total':<15} {total:>6}")
     lines += ["", "Most frequent unanswered questions (same analyzed terms grouped):"]
     if not report.unanswered:
         lines.append("  none")
     for g in report.unanswered:
-        lines.append(f"  {g.count:>4} x  {g.example}   [{', '.join(g.reasons)}]")
+        reasons = printable(", ".join(g.reasons))
+        lines.append(f"  {g.count:>4} x  {printable(g.example)}   [{reasons}]")
     lines += ["", "Votes per passage (helpful / not helpful):"]
     if not report.votes:
         lines.append("  none")
     for v in report.votes:
-        lines.append(f"  {v.passage:<32} {v.helpful:>4} / {v.not_helpful}")
+        lines.append(f"  {printable(v.passage):<32} {v.helpful:>4} / {v.not_helpful}")
     return "\n".join(lines)

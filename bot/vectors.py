@@ -5,6 +5,12 @@ and the whole message's vector is the token-weighted mean of its sentences' vect
 pooling the model does, taken over each sentence's tokens), so one pass over the message's
 tokens gives both. Examples and visitors' messages go through the same steps.
 
+The encoder's work per message is bounded (a message is at most 500 characters, but 500
+characters of random letters or of one-word sentences make many more tokens than a question
+does): past MAX_SENTENCES, the rest of a message is read as one last sentence, and a message's
+sentences are cut to MAX_MESSAGE_TOKENS tokens in all, the longest first. The evaluation sets'
+messages are far inside both bounds; every word still reaches the word features and the rules.
+
 `VectorCache` keeps the vectors of knowledge texts (example messages, passages) by a hash of
 their text, in memory for the process and in a file, so a reload or a restart encodes only
 texts it has not seen. It is never given what a visitor typed.
@@ -28,6 +34,8 @@ from bot.normalize import clean, sentences
 
 log = logging.getLogger("faqbot.vectors")
 MAX_CACHED = 50_000  # vectors kept in the cache file (~75 MB); older ones are dropped
+MAX_SENTENCES = 8  # the evaluation sets' messages have 5 at most
+MAX_MESSAGE_TOKENS = 160  # theirs have 101 at most; 500 characters of English make ~130
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,24 @@ class MessageVectors:
 
 
 def split(text: str) -> tuple[str, ...]:
-    """The sentences of a message after its disguises are undone (`bot.normalize`)."""
-    return tuple(sentences(clean(text))) or ("",)
+    """The sentences of a message after its disguises are undone (`bot.normalize`); past
+    MAX_SENTENCES, the rest of the message is the last one."""
+    parts = tuple(sentences(clean(text))) or ("",)
+    if len(parts) > MAX_SENTENCES:
+        parts = (*parts[: MAX_SENTENCES - 1], " ".join(parts[MAX_SENTENCES - 1 :]))
+    return parts
+
+
+def within_budget(ids: list[list[int]], budget: int = MAX_MESSAGE_TOKENS) -> list[list[int]]:
+    """A message's sentences' token ids cut to `budget` tokens in all: every sentence longer
+    than a common length is cut to it (its first tokens and its closing [SEP] kept), the
+    common length being the largest that fits. The same lists when they fit already."""
+    if sum(len(seq) for seq in ids) <= budget:
+        return ids
+    cap = max(len(seq) for seq in ids)
+    while cap > 2 and sum(min(len(seq), cap) for seq in ids) > budget:
+        cap -= 1
+    return [seq if len(seq) <= cap else [*seq[: cap - 1], seq[-1]] for seq in ids]
 
 
 def combine(parts: Vectors, weights: Sequence[int]) -> Vectors:
@@ -107,21 +131,22 @@ class VectorCache:
             return np.stack([self._vectors[k] for k in keys])
 
     def messages(self, texts: Sequence[str]) -> list[MessageVectors]:
-        """`MessageVectors` of knowledge messages (examples), from cached sentence vectors."""
+        """`MessageVectors` of knowledge messages (examples), from cached sentence vectors; a
+        message over MAX_MESSAGE_TOKENS is encoded as `encode_message` would (not cached)."""
         split_texts = [split(t) for t in texts]
         flat = [s for parts in split_texts for s in parts]
         vectors = self.sentences(flat)
-        counts = [len(ids) for ids in self.encoder.token_ids(flat)]
+        ids = self.encoder.token_ids(flat)
         out: list[MessageVectors] = []
         start = 0
         for parts in split_texts:
             end = start + len(parts)
-            tokens = tuple(counts[start:end])
-            out.append(
-                MessageVectors(
-                    combine(vectors[start:end], tokens), vectors[start:end], parts, tokens
-                )
-            )
+            bounded = within_budget(ids[start:end])
+            tokens = tuple(len(seq) for seq in bounded)
+            found = vectors[start:end] if bounded == ids[start:end] else None
+            if found is None:
+                found = self.encoder.encode_ids(bounded)
+            out.append(MessageVectors(combine(found, tokens), found, parts, tokens))
             start = end
         return out
 
@@ -145,6 +170,7 @@ class VectorCache:
 def encode_message(encoder: Encoder, text: str) -> MessageVectors:
     """A visitor's message as `MessageVectors`; nothing about it is kept."""
     parts = split(text)
-    tokens = tuple(len(i) for i in encoder.token_ids(parts))
-    vectors = encoder.encode(parts)
+    ids = within_budget(encoder.token_ids(parts))
+    tokens = tuple(len(seq) for seq in ids)
+    vectors = encoder.encode_ids(ids)
     return MessageVectors(combine(vectors, tokens), vectors, parts, tokens)

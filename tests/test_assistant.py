@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import random
+import string
 from pathlib import Path
 
 import pytest
@@ -199,3 +202,44 @@ def test_crisis_medical_and_near_crisis_messages_may_not_be_kept(
 @pytest.mark.parametrize("question", ["what are your hours", "how does ketamine work"])
 def test_ordinary_questions_may_be_kept(bot: Assistant, question: str) -> None:
     assert bot.ask(question).may_keep and bot.may_keep(question)
+
+
+def strings_holding(needles: tuple[str, ...]) -> list[str]:
+    """Every string that an object the collector tracks refers to, directly or through
+    containers it does not track (a dict of strings only, as a cache of words is, is not
+    tracked), and that holds one of `needles` (the needles themselves left out)."""
+    gc.collect()
+    found: list[str] = []
+    seen: set[int] = set()
+    stack = gc.get_objects()
+    while stack:
+        obj = stack.pop()
+        for ref in gc.get_referents(obj):
+            if isinstance(ref, str):
+                if any(n in ref for n in needles) and not any(ref is n for n in needles):
+                    found.append(ref)
+            elif isinstance(ref, CONTAINERS) and not gc.is_tracked(ref) and id(ref) not in seen:
+                seen.add(id(ref))
+                stack.append(ref)
+    return found
+
+
+CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def test_nothing_keeps_a_visitors_words_after_the_reply(bot: Assistant) -> None:
+    rng = random.Random()  # words no one has typed: built here, never literals of this file
+    made_up = tuple("".join(rng.choice(string.ascii_lowercase) for _ in range(12)) for _ in "abc")
+    misspelt = "glutamatte" + rng.choice("xz")  # a word the speller corrects
+
+    def visit() -> None:
+        for message in (
+            f"what does {made_up[0]} cost? {misspelt} and ketamine",
+            f"I feel {made_up[1]}, suicidel and {made_up[2]}",
+            f"{made_up[0]}. {made_up[1]}! {misspelt}?",
+        ):
+            bot.ask(message)
+            bot.rank(message)
+
+    visit()
+    assert strings_holding((*made_up, misspelt)) == []

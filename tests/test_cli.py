@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.conftest import (
     SHARED,
@@ -152,6 +154,35 @@ def test_report_lists_unanswered_questions_and_votes(
     assert "2 x  cost?" in capsys.readouterr().out
     assert main(["report", "--since", "soon"]) == 2
     assert "not a period" in capsys.readouterr().err
+
+
+PLANTED = (
+    "what does it cost"
+    "\x1b[2J\x1b[H"  # clear the screen
+    "\x1b]0;pwned\x07"  # set the window title
+    "\x9b31m"  # C1 CSI: red
+    "\u202egnp.exe\x7f "  # right-to-left override, DEL
+    "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\"  # a hyperlink (redacted to [url])
+)
+
+
+def test_report_shows_control_characters_visitors_typed_as_escapes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vote = {"passages": ["no-such-passage"], "helpful": False, "question": PLANTED}
+    assert client.post("/api/feedback", json=vote).status_code == 200
+    client.app.state.recorder.flush()  # type: ignore[attr-defined]
+    monkeypatch.setenv("FAQBOT_DB", str(client.app.state.settings.db))  # type: ignore[attr-defined]
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+    assert "what does it cost\\x1b[2J\\x1b[H\\x1b]0;pwned\\x07" in out
+    assert "\\x9b31m\\u202egnp.exe\\x7f" in out
+    assert main(["report", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.isascii() and not re.search("[\x00-\x09\x0b-\x1f\x7f]", out)
+    (group,) = json.loads(out)["unanswered"]
+    assert group["example"].startswith(PLANTED[:40])  # the same text, escaped only
 
 
 def test_eval_folds_reports_cross_validated_figures(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bot.encoder import (
     MODEL_SHA256,
     Encoder,
     EncoderError,
+    Vectors,
     model_folder,
 )
 
@@ -166,3 +168,22 @@ def test_model_folder_without_any_model_says_how_to_install_it(
         model_folder()
     assert MODEL_NAME in str(error.value)
     assert INSTALL_HINT in str(error.value)
+
+
+def test_no_text_is_padded_to_more_than_twice_its_length(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["hi", "what is ketamine", "a. " * 80, "how does it work", "ok", "word " * 30]
+    runs: list[list[int]] = []
+    real = encoder._run
+
+    def run(ids: list[Sequence[int]]) -> Vectors:
+        runs.append([len(seq) for seq in ids])
+        return real(ids)
+
+    monkeypatch.setattr(encoder, "_run", run)
+    together = encoder.encode(texts)
+    assert all(max(lengths) <= 2 * min(lengths) for lengths in runs)  # was one padded batch
+    monkeypatch.undo()
+    alone = np.vstack([encoder.encode([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)

@@ -125,6 +125,34 @@ def test_sigterm_finishes_requests_in_flight_and_exits_cleanly(tmp_path: Path) -
     assert "Traceback" not in proc.communicate()[1]
 
 
+def post(url: str, body: dict[str, object] | None = None, form: str | None = None) -> int:
+    if form is not None:
+        data, kind = form.encode(), "application/x-www-form-urlencoded"
+    else:
+        data, kind = json.dumps(body).encode(), "application/json"
+    req = urllib.request.Request(url, data, {"content-type": kind})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        return int(res.status)
+
+
+def test_sigterm_writes_the_pending_batch(tmp_path: Path) -> None:
+    proc, base = serve(tmp_path)
+    for i in range(5):
+        assert post(f"{base}/api/ask", {"question": f"what is the parking like {i}"}) == 200
+    vote = {"passages": ["what-is-ketamine"], "helpful": False, "question": "what is the cost"}
+    assert post(f"{base}/api/feedback", vote) == 200
+    assert post(f"{base}/feedback", form="passage=what-is-ketamine&helpful=yes") == 200
+    proc.send_signal(signal.SIGTERM)  # at once: the writer writes every 2 s
+    assert proc.wait(30) in (0, -signal.SIGTERM)
+    assert "Traceback" not in proc.communicate()[1]
+    conn = sqlite3.connect(tmp_path / "store.sqlite3")
+    unanswered = conn.execute("SELECT reason, COUNT(*) FROM unanswered GROUP BY reason")
+    assert dict(unanswered.fetchall()) == {"no_answer": 5, "not_helpful": 1}
+    votes = conn.execute("SELECT helpful, COUNT(*) FROM votes GROUP BY helpful").fetchall()
+    conn.close()
+    assert dict(votes) == {0: 1, 1: 1}
+
+
 WRITER = """
 import sys, time
 from bot.store import Store, sqlite_dialect

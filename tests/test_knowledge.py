@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge import (
+    Knowledge,
     KnowledgeError,
     load_knowledge,
     parse_article,
@@ -190,3 +194,60 @@ def test_uncovered_topic_reads_example_questions(tmp_path: Path) -> None:
 def test_uncovered_topic_example_before_any_topic_is_an_error(tmp_path: Path) -> None:
     _, problems = parse_uncovered("? how much\n[cost]\nphrases: cost\nmessage: Ask.\n", "u.txt")
     assert [(p.line, "before the first" in p.message) for p in problems] == [(1, True)]
+
+
+def test_a_link_to_a_file_outside_the_folder_is_refused_without_its_lines(
+    tmp_path: Path,
+) -> None:
+    folder = write_knowledge(tmp_path / "k")
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (folder / "clinic.txt").unlink()
+    (folder / "clinic.txt").symlink_to(secret)
+    k = load_knowledge(folder, today=TODAY)
+    shown = "\n".join(str(p) for p in k.errors)
+    assert f"{folder / 'clinic.txt'}:1: the file is a link to a file outside" in shown
+    assert "root:" not in shown  # was: "expected `name: value`, found 'root:x:0:0:...'"
+
+
+def test_a_link_to_a_file_inside_the_folder_is_read(tmp_path: Path) -> None:
+    folder = write_knowledge(tmp_path / "k")
+    (folder / "drafts").mkdir()
+    (folder / "articles" / "tiny.md").rename(folder / "drafts" / "tiny.md")
+    (folder / "articles" / "tiny.md").symlink_to(folder / "drafts" / "tiny.md")
+    k = load_knowledge(folder, today=TODAY)
+    assert k.errors == () and len(k.passages) == 4
+
+
+@pytest.mark.parametrize("kind", ["fifo", "socket"])
+def test_a_pipe_or_socket_among_the_articles_is_a_located_error(tmp_path: Path, kind: str) -> None:
+    folder = write_knowledge(tmp_path / "k")
+    path = folder / "articles" / "odd.md"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(path))
+    loaded: list[Knowledge] = []
+    reader = threading.Thread(target=lambda: loaded.append(load_knowledge(folder)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    if reader.is_alive():  # free the reader that waits for a writer (before the fix)
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+    if kind == "socket":
+        listener.close()
+    assert loaded, "loading waited for a writer"
+    shown = [str(p) for p in loaded[0].errors]
+    assert shown == [
+        f"{path}:1: the file is not a regular file (a pipe, socket or device); "
+        "replace it with a text file"
+    ]
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    folder = write_knowledge(tmp_path / "k", article="\ufeff" + TINY_ARTICLE)
+    clinic = folder / "clinic.txt"
+    clinic.write_text("\ufeff" + clinic.read_text(encoding="utf-8"), encoding="utf-8")
+    k = load_knowledge(folder, today=TODAY)
+    assert k.errors == () and len(k.passages) == 4  # was "must start with a `---` line"
+    assert k.version == load_knowledge(write_knowledge(tmp_path / "plain"), today=TODAY).version

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import string
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge import load_knowledge
-from bot.retrieval import Retriever, Speller
+from bot.retrieval import MAX_SPELLED_WORDS, Retriever, Speller
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 
@@ -100,3 +102,19 @@ def test_confidence_is_the_matched_share_of_the_question(tiny: Retriever) -> Non
 def test_empty_question_has_no_hits(tiny: Retriever) -> None:
     result = tiny.search("   ")
     assert result.hits == () and not result.answered
+
+
+def random_words(count: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(string.ascii_lowercase) for _ in range(8)) for _ in range(count)]
+
+
+def test_unknown_words_looked_up_per_question_are_bounded(
+    shipped: Retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[str] = []
+    real = shipped.speller.correct
+    monkeypatch.setattr(shipped.speller, "correct", lambda w: looked_up.append(w) or real(w))
+    result = shipped.search("how does ketamne work " + " ".join(random_words(62)))
+    assert len(looked_up) == MAX_SPELLED_WORDS  # was 63: a scan of the knowledge's words each
+    assert ("ketamne", "ketamine") in result.corrections  # the first ones are still corrected

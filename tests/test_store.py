@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.store import ROWS_PER_INSERT, Store, StoreError, Unanswered, sqlite_dialect
+from bot import store as store_module
+from bot.store import (
+    ROWS_PER_INSERT,
+    RowRejected,
+    Store,
+    StoreError,
+    Unanswered,
+    Vote,
+    printable,
+    sqlite_dialect,
+)
 
 DAY = 86_400.0
 
@@ -104,3 +116,59 @@ def test_deleted_sqlite_file_is_recreated_on_a_later_write(tmp_path: Path) -> No
     except StoreError:
         store.record_reply("answer")
     assert store.report(timedelta(days=1)).replies_by_kind == {"answer": 1}
+
+
+UNWRITABLE = "cost\x00 of \ud800 it"  # NUL: PostgreSQL refuses it; a lone surrogate: not UTF-8
+
+
+def test_nul_and_unpaired_surrogates_are_replaced_before_writing(store: Store) -> None:
+    store.record_unanswered_many(
+        [Unanswered("fine", ("fine",), "no_answer"), Unanswered(UNWRITABLE, ("cost",), "no_answer")]
+    )
+    examples = {g.example for g in store.report(timedelta(days=1)).unanswered}
+    assert examples == {"fine", "cost\ufffd of \ufffd it"}  # was a StoreError: both rows lost
+
+
+def test_a_refused_value_raises_row_rejected_without_the_value_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "writable", lambda text: text)  # let the bad value through
+    with pytest.raises(RowRejected) as caught:
+        store.write(
+            {"answer": 3},
+            [Unanswered("fine", ("fine",), "no_answer"), Unanswered(UNWRITABLE, (), "no_answer")],
+            [Vote(("a",), True)],
+        )
+    assert "cost" not in str(caught.value)
+    report = store.report(timedelta(days=1))
+    assert (report.replies_by_kind, report.unanswered, report.votes) == ({}, [], [])
+
+
+def test_printable_escapes_what_a_terminal_acts_on_and_keeps_other_letters() -> None:
+    assert printable("Núñez 日本 \x1b[2J\x9b\u202e\u2066\x7f\n") == (
+        "Núñez 日本 \\x1b[2J\\x9b\\u202e\\u2066\\x7f\\x0a"
+    )
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "store.sqlite3"
+    store = Store(sqlite_dialect(path))
+    store.record_unanswered("what does it cost", ["cost"], "no_answer")
+    with sqlite3.connect(path) as reader:  # a reader keeps the -wal and -shm files in place
+        reader.execute("SELECT COUNT(*) FROM unanswered").fetchall()
+        store.record_reply("answer")
+        for name in ("store.sqlite3", "store.sqlite3-wal", "store.sqlite3-shm"):
+            assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600, name
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # the folder was new
+
+
+def test_an_existing_store_file_keeps_its_permissions(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    folder.chmod(0o750)
+    path = folder / "store.sqlite3"
+    path.touch()
+    path.chmod(0o640)  # the staff chose these
+    Store(sqlite_dialect(path)).record_reply("answer")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750

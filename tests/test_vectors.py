@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,7 +11,15 @@ import numpy as np
 import pytest
 
 from bot.encoder import Encoder, Vectors
-from bot.vectors import VectorCache, combine, encode_message, split
+from bot.vectors import (
+    MAX_MESSAGE_TOKENS,
+    MAX_SENTENCES,
+    VectorCache,
+    combine,
+    encode_message,
+    split,
+    within_budget,
+)
 
 
 class CountingEncoder:
@@ -96,3 +106,35 @@ def test_a_visitor_message_is_encoded_without_the_cache(encoder: Encoder) -> Non
     assert float(np.linalg.norm(message.whole)) == pytest.approx(1.0, abs=1e-5)
     alone = encoder.encode(["what is bdnf?"])[0]
     assert float(message.parts[1] @ alone) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_past_the_sentence_bound_the_rest_of_a_message_is_one_sentence() -> None:
+    text = " ".join(f"Sentence number {i} is here." for i in range(20))
+    parts = split(text)
+    assert len(parts) == MAX_SENTENCES and parts[0] == "Sentence number 0 is here."
+    assert parts[-1].startswith(f"Sentence number {MAX_SENTENCES - 1} ")
+    assert parts[-1].endswith("Sentence number 19 is here.")  # no word is dropped
+
+
+def test_a_message_within_the_token_bound_is_left_alone() -> None:
+    ids = [[101, 5, 6, 102], [101, 7, 102]]
+    assert within_budget(ids, budget=7) is ids
+
+
+def test_the_longest_sentences_are_cut_first_keeping_their_ends() -> None:
+    short, long = [101, 1, 2, 102], [101, *range(10, 60), 102]
+    cut = within_budget([short, long, short], budget=30)
+    assert cut[0] == short and cut[2] == short
+    assert cut[1] == [101, *range(10, 30), 102]  # its first tokens, then [SEP]
+    assert sum(len(seq) for seq in cut) <= 30
+
+
+def test_the_encoders_work_per_message_is_bounded(encoder: Encoder) -> None:
+    rng = random.Random(1)
+    noise = " ".join(
+        "".join(rng.choice(string.ascii_lowercase) for _ in range(7)) for _ in range(62)
+    )
+    for text in (noise, ". ".join(noise.split()), "a. " * 166):
+        message = encode_message(encoder, text[:500])
+        assert sum(message.tokens) <= MAX_MESSAGE_TOKENS  # were 256, 428 and 668 tokens
+        assert len(message.sentences) <= MAX_SENTENCES

@@ -1,11 +1,12 @@
 """Records replies, unanswered questions and votes for staff without delaying visitors.
 
-Reply counts and unanswered questions are kept in memory (a bounded list); one writer thread
-stores both in batches (one transaction every couple of seconds at most), so a
-store that is slow, locked, full or unreachable never delays a reply: the write fails in the
-background, is logged, and health shows it. Votes are written before they are acknowledged.
-Crisis, medical-advice and near-crisis messages are never written (`Answer.may_keep`), and no
-question at all when the clinic turns keeping off.
+Reply counts, unanswered questions and votes are kept in memory (bounded lists); one writer
+thread stores them in batches (one transaction every couple of seconds at most), so a store
+that is slow, locked, hung, full or unreachable never delays a reply or a page: the write fails
+in the background, is logged, health shows it, and the batch waits for the next try (up to the
+lists' capacity). A value the store refuses loses only its own row: the batch is split until
+the row is found. Crisis, medical-advice and near-crisis messages are never written
+(`Answer.may_keep`), and no question at all when the clinic turns keeping off.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from datetime import UTC, datetime
 from bot.answer import Answer
 from bot.assistant import Assistant
 from bot.redaction import TOPIC_ONLY, for_staff
-from bot.store import Reason, Store, StoreError, Unanswered
+from bot.store import Reason, RowRejected, Store, StoreError, Unanswered, Vote
 
 log = logging.getLogger("faqbot.store")
 PURGE_EVERY_S = 3600.0
 WRITE_EVERY_S = 2.0
+
+Row = Unanswered | Vote | tuple[str, int]  # a question, a vote, or a count of replies of a kind
 
 
 @dataclass(frozen=True)
@@ -42,19 +45,21 @@ class StoreStatus:
 class Recorder:
     """The only way the web app writes to the store.
 
-    A reply only appends to a list under a lock: the writer thread is not woken per reply (a
-    wake-up per question cost the event loop a thread switch each time); it wakes every
-    WRITE_EVERY_S seconds, or at once for `flush` and `stop`, and writes all that is pending.
+    A reply or a vote only appends to a list under a lock: the writer thread is not woken per
+    item (a wake-up per question cost the event loop a thread switch each time); it wakes every
+    WRITE_EVERY_S seconds, at once for `flush` and `stop`, and when a list is half full (votes
+    can come faster than a list's capacity every WRITE_EVERY_S), and writes all that is pending.
     """
 
     def __init__(
         self, store: Store | None, capacity: int = 1000, keep_questions: bool = True
     ) -> None:
         self.store = store
-        self.capacity = capacity
+        self.capacity = capacity  # of questions waiting, and of votes waiting
         self.keep_questions = keep_questions
-        self._lock = threading.Lock()  # guards the three fields below
+        self._lock = threading.Lock()  # guards the four fields below
         self._pending: list[Unanswered] = []
+        self._votes: list[Vote] = []
         self._counts: Counter[str] = Counter()
         self._waiting: list[threading.Event] = []  # flushes waiting for the next write
         self._wake = threading.Event()
@@ -106,29 +111,75 @@ class Recorder:
             self._wake.clear()
             stopping = self._stopping  # read before taking the batch: what came before is in it
             with self._lock:
-                pending, self._pending = self._pending, []
-                counts, self._counts = self._counts, Counter()
+                rows: list[Row] = [*self._counts.items(), *self._pending, *self._votes]
+                self._pending, self._votes, self._counts = [], [], Counter()
                 waiting, self._waiting = self._waiting, []
             try:
-                self._write(pending, counts)
+                self._write(rows)
             finally:
                 for done in waiting:
                     done.set()
             if stopping:
+                with self._lock:
+                    if unwritten := len(self._pending) + len(self._votes):
+                        log.error("stopped with %d records the store did not take", unwritten)
                 return
 
-    def _write(self, pending: list[Unanswered], counts: Counter[str]) -> None:
+    def _write(self, rows: list[Row]) -> None:
+        """Write the batch; what the store could not take (it failed) waits for the next try."""
         assert self.store is not None
-        if not pending and not counts:
-            return  # nothing written: the last error, if any, still stands
-        try:
-            if pending:
-                self.store.record_unanswered_many(pending)
-            if counts:
-                self.store.record_replies(counts)
+        if not rows:
+            if self._last_error is None:
+                return  # nothing to write, and no failure to see the end of
+            try:  # a failing store is tried again even without traffic, so health recovers
+                self.store.write()
+                self._last_error = None
+            except Exception as exc:  # the writer must survive any store failure
+                self._failed(exc)
+            return
+        unwritten = self._write_rows(rows)
+        if unwritten:
+            self._requeue(unwritten)
+        else:
             self._last_error = None
+
+    def _write_rows(self, rows: list[Row]) -> list[Row]:
+        """Write rows in one transaction; when the store refuses a value in them, write each
+        half the same way, so a bad row loses only itself. Returns the rows not written
+        because the store failed."""
+        assert self.store is not None
+        try:
+            self.store.write(
+                {r[0]: r[1] for r in rows if isinstance(r, tuple)},
+                [r for r in rows if isinstance(r, Unanswered)],
+                [r for r in rows if isinstance(r, Vote)],
+            )
+            return []
+        except RowRejected as exc:
+            if len(rows) == 1:
+                self._dropped += 1
+                what = {Unanswered: "question", Vote: "vote"}.get(type(rows[0]), "reply count")
+                # The error's type only: never the row, which may hold what a visitor typed.
+                log.error("the store refused one %s (%s); dropped it, kept the rest", what, exc)
+                return []
+            half = len(rows) // 2
+            unwritten = self._write_rows(rows[:half])
+            return unwritten + rows[half:] if unwritten else self._write_rows(rows[half:])
         except Exception as exc:  # the writer must survive any store failure
             self._failed(exc)
+            return rows
+
+    def _requeue(self, rows: list[Row]) -> None:
+        """Put rows the store did not take back in front of what came since, within capacity."""
+        with self._lock:
+            for row in rows:
+                if isinstance(row, tuple):
+                    self._counts[row[0]] += row[1]
+            pending = [r for r in rows if isinstance(r, Unanswered)] + self._pending
+            votes = [r for r in rows if isinstance(r, Vote)] + self._votes
+            self._dropped += max(len(pending) - self.capacity, 0)
+            self._dropped += max(len(votes) - self.capacity, 0)
+            self._pending, self._votes = pending[: self.capacity], votes[: self.capacity]
 
     def reply(self, assistant: Assistant, answer: Answer) -> None:
         """Count the reply; keep the question, redacted, when nothing answered it."""
@@ -145,26 +196,39 @@ class Recorder:
                     self._pending.append(item)
                 else:
                     self._dropped += 1
+                half_full = len(self._pending) == self.capacity // 2
+            if half_full:
+                self._wake.set()
 
     def vote(
         self, assistant: Assistant, question: str, passages: Sequence[str], helpful: bool
     ) -> None:
-        """Store a vote now (raises StoreError when it cannot); for "not helpful", also keep
-        the redacted question when it may be kept (`Assistant.may_keep`)."""
+        """Queue a vote for the writer; for "not helpful", also the redacted question when it may
+        be kept (`Assistant.may_keep`). Never waits for the store: raises StoreError at
+        once when the vote cannot be taken (no store, the store failing, too much waiting)."""
         if self.store is None:
             raise StoreError("feedback is not being stored (no store configured)")
+        if self._last_error is not None:
+            raise StoreError(f"the store is failing: {self._last_error[0]}")
         known = {p.id for p in assistant.knowledge.passages}
         passages = [p for p in passages if p in known]
-        try:
-            self.store.record_vote(passages, helpful)
-            keep = not helpful and self.keep_questions and question.strip()
-            if keep and assistant.may_keep(question):
-                self.store.record_unanswered_many(
-                    [_unanswered(assistant, question, "not_helpful", passages)]
-                )
-        except StoreError as exc:
-            self._failed(exc)
-            raise
+        item = None
+        keep = not helpful and self.keep_questions and question.strip()
+        if keep and assistant.may_keep(question):
+            item = _unanswered(assistant, question, "not_helpful", passages)
+        with self._lock:
+            if len(self._votes) >= self.capacity or len(self._pending) >= self.capacity:
+                self._dropped += 1
+                raise StoreError("too many records are waiting for the store")
+            half_full = False
+            if passages:
+                self._votes.append(Vote(tuple(passages), helpful))
+                half_full = len(self._votes) == self.capacity // 2
+            if item is not None:
+                self._pending.append(item)
+                half_full |= len(self._pending) == self.capacity // 2
+        if half_full:
+            self._wake.set()
 
     def status(self) -> StoreStatus:
         if self.store is None:

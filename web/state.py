@@ -16,12 +16,22 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from bot.assistant import Assistant
-from bot.knowledge import fingerprint, load_knowledge
+from bot.files import fingerprint
+from bot.knowledge import Knowledge, load_knowledge
 from bot.problems import Problem
 from web.workers import Roster, WorkerStatus
 
 log = logging.getLogger("faqbot.reload")
 WORKER_MAX_AGE = 65.0  # seconds without a report after which a worker is presumed gone
+SETTLE_S = 0.5  # a changed folder is read once it has stayed the same this long
+SETTLE_TRIES = 3  # an explicit reload waits for a folder still being written this many times
+
+Read = tuple[Knowledge, str]  # the knowledge and the fingerprint of the files it was read from
+
+
+def _settle() -> None:
+    """Wait for an edit in progress to go on (or not) before the folder is read."""
+    time.sleep(SETTLE_S)
 
 
 @dataclass(frozen=True)
@@ -128,16 +138,22 @@ class KnowledgeHolder:
 
     def check(self) -> bool:
         """Reload when the folder changed since last seen; returns whether a new version loaded."""
-        current = fingerprint(self.folder)
-        if current == self._seen:
+        if fingerprint(self.folder) == self._seen:
             return False
-        return self.reload(current)
+        return self.reload(tries=1)  # a folder still being written: the next check tries again
 
-    def reload(self, seen: str | None = None) -> bool:
-        """Validate and load the folder now; keep serving the old version if it has errors."""
+    def reload(self, tries: int = SETTLE_TRIES) -> bool:
+        """Validate and load the folder now, once its files are whole; keep serving the old
+        version if it has errors."""
         with self._lock:
-            self._seen = seen if seen is not None else fingerprint(self.folder)
-            knowledge = load_knowledge(self.folder)
+            read = None
+            for _ in range(tries):
+                if (read := self._read_whole()) is not None:
+                    break
+            if read is None:
+                log.warning("knowledge folder still being written; it will be read again")
+                return False
+            knowledge, self._seen = read
             if knowledge.errors:
                 errors = tuple(str(p) for p in knowledge.errors)
                 for line in errors:
@@ -156,6 +172,19 @@ class KnowledgeHolder:
                 len(knowledge.passages),
             )
             return True
+
+    def _read_whole(self) -> Read | None:
+        """The folder's knowledge if no file changed over SETTLE_S before it was read nor while
+        it was read; None while an edit is in progress (a file written in place and read
+        half-way would serve a passage cut mid-sentence as a vetted quote)."""
+        before = fingerprint(self.folder)
+        _settle()
+        if fingerprint(self.folder) != before:
+            return None
+        knowledge = load_knowledge(self.folder)
+        if fingerprint(self.folder) != before:
+            return None
+        return knowledge, before
 
 
 class Watcher:
