@@ -244,9 +244,12 @@ class Encoder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        # The embedding layer is a table look-up, done here from the file mapped in memory: only
-        # the rows of words in use are read, and worker processes share them.
+        # The embedding layer is a table look-up, done here from the file mapped in memory, which
+        # worker processes share. The whole table (45 MB) is read once now: mapped page by page
+        # as visitors' words came in, it grew each worker's resident memory for hours, which a
+        # monitor cannot tell from a leak (benchmarks/soak.py --unique).
         self._words = weights["embeddings.word_embeddings.weight"]
+        self._words.sum()
         self._positions = np.array(weights["embeddings.position_embeddings.weight"])
         self._token_type = np.array(weights["embeddings.token_type_embeddings.weight"][0])
         self.dim = int(self._words.shape[1])
