@@ -189,6 +189,10 @@ _SCHEMA = (
     "passage TEXT NOT NULL, helpful INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS unanswered_created ON unanswered (created)",
     "CREATE INDEX IF NOT EXISTS votes_created ON votes (created)",
+    # Staff sessions (web/sessions.py): the install's signing secret and the signed-out sessions.
+    "CREATE TABLE IF NOT EXISTS staff_secret (id INTEGER PRIMARY KEY, secret TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS staff_signouts (session TEXT PRIMARY KEY, "
+    "expires DOUBLE PRECISION NOT NULL)",
 )
 
 
@@ -202,7 +206,7 @@ class Store:
         self._ready = False
 
     @contextmanager
-    def _transaction(self) -> Iterator[Any]:
+    def transaction(self) -> Iterator[Any]:
         conn = self.dialect.connect()
         try:
             cur = conn.cursor()
@@ -230,7 +234,7 @@ class Store:
         finally:
             conn.close()
 
-    def _sql(self, statement: str) -> str:
+    def sql(self, statement: str) -> str:
         return statement.replace("?", self.dialect.param)
 
     def write(
@@ -244,7 +248,7 @@ class Store:
 
         Raises RowRejected when the store refused a value (then nothing was written and the
         caller may write the rows one by one), StoreError when the store failed."""
-        with self._transaction() as cur:
+        with self.transaction() as cur:
             if counts:
                 self._insert_counts(cur, counts, day or datetime.now(UTC).date())
             if unanswered:
@@ -252,7 +256,7 @@ class Store:
             for vote in votes:
                 for passage in vote.passages:
                     cur.execute(
-                        self._sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
+                        self.sql("INSERT INTO votes (created, passage, helpful) VALUES (?, ?, ?)"),
                         (vote.created, writable(passage), 1 if vote.helpful else 0),
                     )
 
@@ -288,7 +292,7 @@ class Store:
     def _insert_counts(self, cur: Any, counts: Mapping[str, int], day: date) -> None:
         for kind, n in counts.items():
             cur.execute(
-                self._sql(
+                self.sql(
                     "INSERT INTO replies (day, kind, count) VALUES (?, ?, ?) "
                     "ON CONFLICT (day, kind) DO UPDATE SET count = replies.count + ?"
                 ),
@@ -312,7 +316,7 @@ class Store:
         for start in range(0, len(rows), ROWS_PER_INSERT):
             chunk = rows[start : start + ROWS_PER_INSERT]
             cur.execute(
-                self._sql(
+                self.sql(
                     "INSERT INTO unanswered (created, reason, question, terms, passages) "
                     "VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
                 ),
@@ -323,14 +327,14 @@ class Store:
         """Delete everything older than the retention period; returns how many rows went."""
         cutoff = (now or time.time()) - self.retention_days * 86_400
         day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
-        with self._transaction() as cur:
+        with self.transaction() as cur:
             removed = 0
             for statement, value in (
                 ("DELETE FROM unanswered WHERE created < ?", cutoff),
                 ("DELETE FROM votes WHERE created < ?", cutoff),
                 ("DELETE FROM replies WHERE day < ?", day),
             ):
-                cur.execute(self._sql(statement), (value,))
+                cur.execute(self.sql(statement), (value,))
                 removed += max(cur.rowcount, 0)
         return removed
 
@@ -340,9 +344,9 @@ class Store:
         start = (now or time.time()) - since.total_seconds()
         first_day = datetime.fromtimestamp(start, UTC).date()
         report = StoreReport(since=first_day)
-        with self._transaction() as cur:
+        with self.transaction() as cur:
             cur.execute(
-                self._sql(
+                self.sql(
                     "SELECT kind, SUM(count) FROM replies WHERE day >= ? "
                     "GROUP BY kind ORDER BY kind"
                 ),
@@ -350,7 +354,7 @@ class Store:
             )
             report.replies_by_kind = {kind: int(n) for kind, n in cur.fetchall()}
             cur.execute(
-                self._sql(
+                self.sql(
                     "SELECT terms, COUNT(*), MIN(question), MIN(reason), MAX(reason) "
                     "FROM unanswered WHERE created >= ? GROUP BY terms "
                     "ORDER BY COUNT(*) DESC, MIN(question) LIMIT ?"
@@ -362,7 +366,7 @@ class Store:
                 for terms, n, example, lo, hi in cur.fetchall()
             ]
             cur.execute(
-                self._sql(
+                self.sql(
                     "SELECT passage, SUM(helpful), SUM(1 - helpful) FROM votes WHERE created >= ? "
                     "GROUP BY passage ORDER BY SUM(1 - helpful) DESC, passage"
                 ),

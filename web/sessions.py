@@ -16,7 +16,6 @@ lock out the visitor's address, never the staff's.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import math
@@ -24,19 +23,11 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 from itsdangerous import BadSignature, TimestampSigner
 
-from bot.store import Store, StoreError
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS staff_secret (id INTEGER PRIMARY KEY, secret TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS staff_signouts (session TEXT PRIMARY KEY, "
-    "expires DOUBLE PRECISION NOT NULL)",
-)
+from bot.store import Store
 
 
 class _Signer(TimestampSigner):
@@ -69,42 +60,15 @@ class StaffSessions:
         self.lifetime_s = lifetime_s
         self.clock = clock
         self._key: bytes | None = None
-        self._ready = False
         self._lock = threading.Lock()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        dialect = self.store.dialect
-        conn = dialect.connect()
-        try:
-            cur = conn.cursor()
-            if not self._ready:
-                for statement in _SCHEMA:
-                    cur.execute(statement)
-            yield cur
-            conn.commit()
-            self._ready = True
-        except StoreError:
-            self._ready = False
-            raise
-        except Exception as exc:
-            self._ready = False
-            with contextlib.suppress(Exception):  # the original error is the one to report
-                conn.rollback()
-            raise StoreError(f"{dialect.name} store error: {exc}") from None
-        finally:
-            conn.close()
-
-    def _sql(self, statement: str) -> str:
-        return statement.replace("?", self.store.dialect.param)
 
     def key(self) -> bytes:
         """The signing key: the install's secret (made on first use) combined with the token."""
         with self._lock:
             if self._key is None:
-                with self._transaction() as cur:
+                with self.store.transaction() as cur:
                     cur.execute(
-                        self._sql(
+                        self.store.sql(
                             "INSERT INTO staff_secret (id, secret) VALUES (1, ?) "
                             "ON CONFLICT (id) DO NOTHING"
                         ),
@@ -139,8 +103,8 @@ class StaffSessions:
         if found is None:
             return None
         sid = found[0]
-        with self._transaction() as cur:
-            cur.execute(self._sql("SELECT 1 FROM staff_signouts WHERE session = ?"), (sid,))
+        with self.store.transaction() as cur:
+            cur.execute(self.store.sql("SELECT 1 FROM staff_signouts WHERE session = ?"), (sid,))
             revoked = cur.fetchone() is not None
         return None if revoked else sid
 
@@ -150,10 +114,12 @@ class StaffSessions:
         if found is None:
             return
         sid, issued = found
-        with self._transaction() as cur:
-            cur.execute(self._sql("DELETE FROM staff_signouts WHERE expires < ?"), (self.clock(),))
+        with self.store.transaction() as cur:
             cur.execute(
-                self._sql(
+                self.store.sql("DELETE FROM staff_signouts WHERE expires < ?"), (self.clock(),)
+            )
+            cur.execute(
+                self.store.sql(
                     "INSERT INTO staff_signouts (session, expires) VALUES (?, ?) "
                     "ON CONFLICT (session) DO NOTHING"
                 ),
