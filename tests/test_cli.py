@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.store import Unanswered
 from tests.conftest import (
     SHARED,
     SHIPPED_KNOWLEDGE,
@@ -169,9 +170,12 @@ PLANTED = (
 def test_report_shows_control_characters_visitors_typed_as_escapes(
     client: TestClient, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    vote = {"passages": ["no-such-passage"], "helpful": False, "question": PLANTED}
-    assert client.post("/api/feedback", json=vote).status_code == 200
-    client.app.state.recorder.flush()  # type: ignore[attr-defined]
+    # Through the API such a question keeps its topic words only (bot/redaction.py `for_staff`:
+    # "2j", "pwned" are not words of the knowledge); a question of known words can still carry
+    # escapes, and the report must show whatever a row holds escaped. So the row is written as
+    # the recorder writes one.
+    store = client.app.state.recorder.store  # type: ignore[attr-defined]
+    store.write(unanswered=[Unanswered(PLANTED, ("cost",), "not_helpful")])
     monkeypatch.setenv("FAQBOT_DB", str(client.app.state.settings.db))  # type: ignore[attr-defined]
     assert main(["report"]) == 0
     out = capsys.readouterr().out
