@@ -13,6 +13,7 @@ from bot.redaction import TOPIC_ONLY
 from bot.store import Store, StoreReport, sqlite_dialect
 from tests.conftest import write_knowledge
 from web.app import create_app
+from web.routes import STORE_FAILING
 from web.settings import Settings
 
 
@@ -139,7 +140,9 @@ def test_broken_store_never_breaks_a_reply_and_shows_in_health(tmp_path: Path) -
         assert res.status_code == 200 and res.json()["kind"] == "no_answer"
         app.state.recorder.flush()
         store = client.get("/api/health").json()["store"]
-        assert store["status"] == "failing" and "cannot open" in store["last_error"]
+        assert store["status"] == "failing" and store["last_error"] == STORE_FAILING
+        assert str(tmp_path) not in client.get("/api/health").text  # the error's text is not public
+        assert "cannot open" in app.state.recorder.status().last_error  # for staff and the log
         vote = client.post("/api/feedback", json={"passages": ["tiny-nmda"], "helpful": True})
         assert vote.status_code == 503 and vote.json()["error"]["code"] == "store_unavailable"
         page = client.post("/feedback", data={"passage": "tiny-nmda", "helpful": "no"})

@@ -49,5 +49,6 @@ def test_a_failing_store_is_degraded(tmp_path: Path) -> None:
         res = client.get("/api/ready")
         assert res.status_code == 503
         (reason,) = res.json()["reasons"]
-        assert reason.startswith("The store is failing (cannot open")
+        assert reason.startswith("The store is failing;")
         assert "what does it cost" not in res.text
+        assert str(tmp_path) not in res.text  # the store's error names its file: not public

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from web.routes import STORE_FAILING
 from web.state import KnowledgeHolder
 
 ready = APIRouter(prefix="/api", tags=["api"])
@@ -38,7 +39,7 @@ async def readiness(request: Request) -> JSONResponse:
     reasons = []
     store = request.app.state.recorder.status()
     if store.status == "failing":
-        reasons.append(f"The store is failing ({store.last_error}); {store.dropped} dropped.")
+        reasons.append(f"The store is failing; {store.dropped} dropped. {STORE_FAILING}.")
     if holder.failure is not None:
         reasons.append(
             f"The last knowledge reload failed ({len(holder.failure.errors)} problem(s)); the "

@@ -17,6 +17,7 @@ from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.brand import LOGO_TYPES
 from bot.store import StoreError
 from web.ratelimit import RateLimit
+from web.recorder import StoreStatus
 from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
@@ -58,13 +59,23 @@ class ReloadStatus(BaseModel):
 
 
 class StoreHealth(BaseModel):
-    """The store of unanswered questions and feedback; replies never wait for it."""
+    """The store of unanswered questions and feedback; replies never wait for it. `last_error`
+    says only that writing failed: the error's own text (which may name the store's file,
+    host or user) is on the staff page and in the log."""
 
     status: Literal["ok", "failing", "off"]
     backend: str
     last_error: str | None
     last_error_at: datetime | None
     dropped: int
+
+
+STORE_FAILING = "the store could not be written; details on the staff page and in the log"
+
+
+def public_store_status(status: StoreStatus) -> dict[str, Any]:
+    """The recorder's status for the public: the error's text replaced by STORE_FAILING."""
+    return {**status.__dict__, "last_error": STORE_FAILING if status.last_error else None}
 
 
 class WorkerHealth(BaseModel):
@@ -135,7 +146,7 @@ async def health(request: Request) -> Health:
     return Health(
         status="ok",
         version=__version__,
-        store=StoreHealth(**request.app.state.recorder.status().__dict__),
+        store=StoreHealth(**public_store_status(request.app.state.recorder.status())),
         passages=len(k.passages),
         articles=len(k.articles),
         knowledge_version=k.version,
