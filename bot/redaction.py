@@ -146,7 +146,8 @@ _CONDITION = (
     r"dialysis|transplant|amputat\w*|paraly\w*|blind|deaf|disabled|disability|miscarr\w*|"
     r"glaucoma|pacemaker|bypass|covid|crps|relaps\w*|testosterone|estrogen|hrt|cutting|"
     r"self[\s\-]?harm\w*|suicid\w*|kill(?:ing)?\s+myself|end(?:ing)?\s+my\s+life|"
-    r"probation|parole|dui|dwi|arrest\w*|jail|prison|convict\w*|felony|court[\s\-]ordered|\w+(?:itis|osis|oma|emia|pathy|algia|plegia|phobia|mania)|"
+    r"probation|parole|dui|dwi|arrest\w*|jail|prison|convict\w*|felony|court[\s\-]ordered|"
+    r"\w+(?:itis|osis|oma|emia|pathy|algia|plegia|phobia|mania)|"
     r"asthma|copd|arrhythmia|afib|hypertension|migraines?|fibromyalgia|neuropathy)"
 )
 _DISCLOSE = (
