@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.test_faults import serve
 from web.app import create_app
-from web.ratelimit import RateLimiter, SharedRateLimiter
+from web.ratelimit import PURGE_EVERY_S, RateLimiter, SharedRateLimiter
 from web.settings import Settings
 
 
@@ -83,13 +83,19 @@ def test_workers_sharing_the_file_share_each_address_bucket(tmp_path: Path) -> N
     assert second.wait("a") == 0 and first.wait("a") > 0
 
 
-def test_shared_buckets_that_refilled_are_forgotten(tmp_path: Path) -> None:
+def test_shared_buckets_that_refilled_are_forgotten_within_a_minute(tmp_path: Path) -> None:
+    """The file holds visitors' addresses: one whose bucket is full again is deleted at the
+    first check once PURGE_EVERY_S has passed, however little traffic there is."""
     clock = Clock()
     limiter = SharedRateLimiter(tmp_path / "limits.sqlite3", per_minute=60, burst=2, clock=clock)
-    for i in range(999):
-        limiter.wait(f"10.0.{i // 256}.{i % 256}")
-    clock.now += 3  # every bucket is full again after 2 s
-    limiter.wait("10.9.9.9")  # the 1000th check clears the full ones
+    for i in range(5):
+        limiter.wait(f"10.0.0.{i}")
+    clock.now += 3  # every bucket is full again after 2 s...
+    limiter.wait("10.9.9.8")
+    with sqlite3.connect(tmp_path / "limits.sqlite3") as conn:
+        assert len(conn.execute("SELECT address FROM buckets").fetchall()) == 6  # ...not yet
+    clock.now += PURGE_EVERY_S
+    limiter.wait("10.9.9.9")
     with sqlite3.connect(tmp_path / "limits.sqlite3") as conn:
         assert conn.execute("SELECT address FROM buckets").fetchall() == [("10.9.9.9",)]
 

@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 log = logging.getLogger("faqbot.ratelimit")
+PURGE_EVERY_S = 60.0
 
 
 class RateLimited(Exception):
@@ -73,8 +74,9 @@ class SharedRateLimiter:
     machine uses, so that a client gets one limit however many workers serve it.
 
     Each check is one short write transaction (the file is never synced to disk: losing it
-    only refills the buckets). Buckets that would be full again are deleted now and then, so
-    the file stays small. If the file cannot be used (a read-only or full disk), this worker
+    only refills the buckets). Buckets that would be full again are deleted at the first check
+    after PURGE_EVERY_S, so the file stays small and keeps a visitor's address only while it
+    counts. If the file cannot be used (a read-only or full disk), this worker
     falls back to its own in-memory buckets and says so once in the log.
     """
 
@@ -91,7 +93,7 @@ class SharedRateLimiter:
         self.clock = clock
         self.fallback = RateLimiter(per_minute, burst, clock=clock)
         self._local = threading.local()
-        self._checks = 0
+        self._purged = 0.0
         self._failed = False
 
     def _connection(self) -> sqlite3.Connection:
@@ -135,8 +137,8 @@ class SharedRateLimiter:
                 "(address) DO UPDATE SET tokens = excluded.tokens, seen = excluded.seen",
                 (key, tokens - 1.0 if wait == 0 else tokens, now),
             )
-            self._checks += 1
-            if self._checks % 1000 == 0:  # forget buckets that have refilled completely
+            if now - self._purged >= PURGE_EVERY_S:  # forget buckets that have refilled:
+                self._purged = now  # a visitor's address is kept no longer than it counts
                 conn.execute("DELETE FROM buckets WHERE seen < ?", (now - self.burst / self.rate,))
             conn.execute("COMMIT")
         except BaseException:
