@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.test_faults import FAQBOT, serve
-from web.server import LimitedHttpToolsProtocol, OwnListenerEventLoop, reuse_port_socket
+from web.server import LimitedHttpToolsProtocol, OwnListenerEventLoop, bound_socket
 
 LISTEN, ESTABLISHED = "0A", "01"  # socket states in /proc/net/tcp
 
@@ -52,9 +52,9 @@ def test_connection_made_sets_tcp_nodelay(monkeypatch: Any) -> None:
 
 
 def test_reuse_port_sockets_share_one_address() -> None:
-    with reuse_port_socket("127.0.0.1", 0) as first:
+    with bound_socket("127.0.0.1", 0, reuse_port=True) as first:
         address = first.getsockname()
-        with reuse_port_socket(*address) as second:
+        with bound_socket(*address, reuse_port=True) as second:
             assert second.getsockname() == address
             assert second.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0
 
@@ -64,13 +64,13 @@ def test_reuse_port_socket_on_a_taken_port_raises_oserror() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         with pytest.raises(OSError):
-            reuse_port_socket(*taken.getsockname())
+            bound_socket(*taken.getsockname(), reuse_port=True)
 
 
 def test_own_listener_loop_listens_on_its_own_socket_at_the_shared_address() -> None:
     loop = OwnListenerEventLoop()
     try:
-        with reuse_port_socket("127.0.0.1", 0) as shared:
+        with bound_socket("127.0.0.1", 0, reuse_port=True) as shared:
             server = loop.run_until_complete(loop.create_server(asyncio.Protocol, sock=shared))
             (own,) = server.sockets
             assert own.getsockname() == shared.getsockname()

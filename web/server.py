@@ -118,13 +118,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
-def reuse_port_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to (host, port) with SO_REUSEPORT, not yet listening."""
+def bound_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    """A TCP socket bound to (host, port) as uvicorn binds one (SO_REUSEADDR), with
+    SO_REUSEPORT too when `reuse_port`, not yet listening."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
     except OSError:
         sock.close()
@@ -151,7 +153,7 @@ class OwnListenerEventLoop(asyncio.SelectorEventLoop):
     ) -> asyncio.Server:
         shared = kwargs.get("sock")
         if shared is not None and shared.family in (socket.AF_INET, socket.AF_INET6):
-            kwargs["sock"] = reuse_port_socket(*shared.getsockname()[:2])
+            kwargs["sock"] = bound_socket(*shared.getsockname()[:2], reuse_port=True)
         return await super().create_server(protocol_factory, host, port, **kwargs)
 
 
@@ -166,19 +168,6 @@ def port_in_use(host: str, port: int) -> str | None:
         except OSError as exc:
             return exc.strerror or str(exc)
     return None
-
-
-def plain_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to (host, port) as uvicorn binds one, not yet listening."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 def server_config(
@@ -245,7 +234,7 @@ def serve(
         return 1
     own_listeners = workers > 1 and hasattr(socket, "SO_REUSEPORT")
     try:
-        sock = reuse_port_socket(host, port) if own_listeners else plain_socket(host, port)
+        sock = bound_socket(host, port, reuse_port=own_listeners)
     except OSError as exc:
         print(f"Cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
