@@ -153,7 +153,8 @@ class OwnListenerEventLoop(asyncio.SelectorEventLoop):
     ) -> asyncio.Server:
         shared = kwargs.get("sock")
         if shared is not None and shared.family in (socket.AF_INET, socket.AF_INET6):
-            kwargs["sock"] = bound_socket(*shared.getsockname()[:2], reuse_port=True)
+            address, number = shared.getsockname()[:2]
+            kwargs["sock"] = bound_socket(address, number, reuse_port=True)
         return await super().create_server(protocol_factory, host, port, **kwargs)
 
 
