@@ -39,9 +39,8 @@ from bot.examples import example_key
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
 from bot.ranking import Candidate, Ranker, Ranking
-from bot.redaction import knowledge_words
 from bot.retrieval import Retriever
-from bot.safety import Message, near_crisis, route
+from bot.safety import Message, keepable, route
 from bot.vectors import MessageVectors, VectorCache, encode_message
 
 MAX_QUESTION_CHARS = 500
@@ -113,11 +112,7 @@ class Assistant:
             booking_url=clinic.booking_url,
         )
         self.starters = self._starter_questions()
-        self.known_words = knowledge_words(  # what a question kept for staff may contain
-            [f"{p.section} {p.text} {' '.join(p.questions)}" for p in knowledge.passages]
-            + [f"{t.message} {' '.join(t.questions)}" for t in knowledge.uncovered]
-            + [e.text for e in examples]
-        )
+        self.known_words = self.retriever.known_words  # what a question kept may contain
         self._sources = {  # per article: its citation and review date, built once
             a.slug: (Source(a.title, a.publisher, a.url), a.reviewed_on.isoformat())
             for a in knowledge.articles
@@ -156,7 +151,7 @@ class Assistant:
         """Whether a visitor's question may be kept for staff (redacted): not when it is a crisis
         or medical-advice message, nor when it reads near crisis."""
         message = self.read(question[:MAX_QUESTION_CHARS])[0]
-        return route(message) not in ("crisis", "medical_advice") and not near_crisis(message)
+        return keepable(message, route(message))
 
     def rank(self, question: str) -> Ranking:
         """Ranked passages alone, without the safety rules."""
@@ -195,12 +190,12 @@ class Assistant:
                 resources=CRISIS_RESOURCES_ES if spanish else CRISIS_RESOURCES,
                 language="es" if spanish else "en",
             )
-        may_keep = kind != "medical_advice" and not near_crisis(message)
+        keep = keepable(message, kind)
         if is_spanish(message.text):  # the articles are in English: say so, in Spanish
             # A greeting or a request for advice keeps its kind (advice is never stored); a
             # question the articles might answer in English counts as not covered.
             spanish_kind: Kind = kind if kind in ("medical_advice", "smalltalk") else "no_answer"
-            return self._reply(spanish_kind, question, SPANISH_MESSAGE, (), may_keep, language="es")
+            return self._reply(spanish_kind, question, SPANISH_MESSAGE, (), keep, language="es")
         if kind == "medical_advice":
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, (), False)
         if kind == "smalltalk":
@@ -209,7 +204,7 @@ class Assistant:
                 question,
                 self._smalltalk_message(message.words),
                 self.starters,
-                may_keep,
+                keep,
             )
         ranking = self._rank(message.reading, vectors)
         if not ranking.answered:
@@ -217,13 +212,13 @@ class Assistant:
             if ranking.topic is not None:
                 text = f"{ranking.topic.message} You could also ask:"
             related = self._related(ranking, question, ()) or self.starters
-            return self._reply("no_answer", question, text, related, may_keep)
+            return self._reply("no_answer", question, text, related, keep)
         best = ranking.candidates[0].score
         close = [c for c in ranking.candidates[:MAX_PASSAGES] if c.score >= best * CLOSE]
         shown = self._distinct(close)
         passages = tuple(self._quote(c) for c in shown)
         related = self._related(ranking, question, {c.passage.id for c in close})
-        return self._reply("answer", question, "", related, may_keep, passages)
+        return self._reply("answer", question, "", related, keep, passages)
 
     def _reply(
         self,

@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,19 @@ def training_key(knowledge: Knowledge) -> str:
         sklearn = version("scikit-learn")
     except PackageNotFoundError:  # pragma: no cover - a dependency of this package
         sklearn = "unknown"
-    digest.update(f"{MODEL_SHA256}\0{sklearn}\0".encode())
-    for source in sorted(_SOURCE.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    digest.update(f"{MODEL_SHA256}\0{sklearn}\0{_source_digest()}\0".encode())
     knowledge_repr = repr((knowledge.passages, knowledge.uncovered, knowledge.examples))
     digest.update(knowledge_repr.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
+
+
+@cache
+def _source_digest() -> str:
+    """A digest of this package's source, read once per process (reloads do not change it)."""
+    digest = hashlib.sha256()
+    for source in sorted(_SOURCE.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
 
 
 def path_for(folder: Path, key: str) -> Path:

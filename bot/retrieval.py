@@ -101,14 +101,18 @@ class Retriever:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.passages = knowledge.passages
-        remember_stems(
+        # Every word of the knowledge's texts: their stems are remembered, and a question kept
+        # for staff may contain only these (`bot.redaction.for_staff`).
+        self.known_words = frozenset(
             w
             for text in (
                 *(f"{p.section} {p.text} {' '.join(p.questions)}" for p in self.passages),
+                *(f"{t.message} {' '.join(t.questions)}" for t in knowledge.uncovered),
                 *(e.text for e in knowledge.examples),
             )
             for w in words(text)
         )
+        remember_stems(self.known_words)
         self.analyzer = Analyzer(group.terms for group in knowledge.synonyms)
         docs = [
             self._document_terms(p, i == 0 or self.passages[i - 1].section != p.section)

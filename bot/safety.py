@@ -171,6 +171,12 @@ def near_crisis(message: Message) -> bool:
     )
 
 
+def keepable(message: Message, kind: str | None) -> bool:
+    """Whether a message the rules routed to `kind` may be kept for staff (redacted): never a
+    crisis or medical-advice message, nor one that reads near crisis."""
+    return kind not in ("crisis", "medical_advice") and not near_crisis(message)
+
+
 def route(message: Message) -> str | None:
     """The reply kind decided by the first rule that fires, or None for retrieval."""
     for kind, rule in RULES:
