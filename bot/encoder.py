@@ -21,6 +21,7 @@ import os
 import struct
 import tempfile
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -211,6 +212,13 @@ def _built_graph(weights: _Weights, cache_dir: Path | None) -> bytes | str:
     return built
 
 
+@cache
+def _checked_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    """A file's sha256, computed once per process for a given size and modification time: the
+    start-up check and the encoder's load both verify the 90 MB weights."""
+    return file_sha256(path)
+
+
 def verify_model(folder: Path | None = None) -> tuple[Path, Path]:
     """The model's weights and tokenizer files, after checking they are there and the weights
     are the expected ones; raises EncoderError saying what to do."""
@@ -221,7 +229,8 @@ def verify_model(folder: Path | None = None) -> tuple[Path, Path]:
             raise EncoderError(
                 f"{path} is missing: the sentence model is incomplete. {_reinstall_hint(folder)}."
             )
-    digest = file_sha256(weights_path)
+    stat = weights_path.stat()
+    digest = _checked_sha256(weights_path, stat.st_size, stat.st_mtime_ns)
     if digest != MODEL_SHA256:
         raise EncoderError(
             f"{weights_path} is not the {MODEL_NAME} weights this bot was built for (sha256 "
