@@ -138,8 +138,8 @@ def sqlite_dialect(path: Path | str) -> Dialect:
     def connect() -> Connection:
         try:
             _create_private(Path(path))
-            conn = sqlite3.connect(str(path), timeout=2.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.isolation_level = "DEFERRED"  # implicit transactions again, committed by the store
             return conn
@@ -147,6 +147,25 @@ def sqlite_dialect(path: Path | str) -> Dialect:
             raise StoreError(f"cannot open the SQLite store {path}: {exc}") from None
 
     return Dialect("sqlite", connect, "?", "id INTEGER PRIMARY KEY AUTOINCREMENT")
+
+
+BUSY_SECONDS = 2.0  # how long a statement waits for another connection's lock
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL mode, which it keeps. While another connection switches a new file,
+    SQLite answers "database is locked" at once, without waiting the busy timeout: so wait here,
+    as long as that timeout, for the switch to be done."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _create_private(path: Path) -> None:

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, sqlite_dialect
 
 
 def test_many_workers_creating_the_schema_at_once_all_succeed(store: Store) -> None:
-    starters = 12
+    _start_at_once(store, starters=12)
+
+
+def test_many_workers_opening_a_new_sqlite_file_at_once_all_succeed(tmp_path: Path) -> None:
+    # While one connection switches a new file to WAL, SQLite tells the others "database is
+    # locked" at once, without waiting: one round in about thirty failed so before the fix.
+    for round_ in range(30):
+        _start_at_once(Store(sqlite_dialect(tmp_path / f"store{round_}.sqlite3")), starters=12)
+
+
+def _start_at_once(store: Store, starters: int) -> None:
     barrier = threading.Barrier(starters)
     errors: list[StoreError] = []
 
