@@ -139,7 +139,7 @@ def sqlite_dialect(path: Path | str) -> Dialect:
         try:
             _create_private(Path(path))
             conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
-            _use_wal(conn)
+            use_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.isolation_level = "DEFERRED"  # implicit transactions again, committed by the store
             return conn
@@ -152,7 +152,7 @@ def sqlite_dialect(path: Path | str) -> Dialect:
 BUSY_SECONDS = 2.0  # how long a statement waits for another connection's lock
 
 
-def _use_wal(conn: sqlite3.Connection) -> None:
+def use_wal(conn: sqlite3.Connection) -> None:
     """Switch the file to WAL mode, which it keeps. While another connection switches a new file,
     SQLite answers "database is locked" at once, without waiting the busy timeout: so wait here,
     as long as that timeout, for the switch to be done."""

@@ -16,6 +16,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from bot.store import use_wal
+
 log = logging.getLogger("faqbot.ratelimit")
 PURGE_EVERY_S = 60.0
 
@@ -101,7 +103,7 @@ class SharedRateLimiter:
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            use_wal(conn)
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS buckets "
