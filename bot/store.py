@@ -212,6 +212,13 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS staff_secret (id INTEGER PRIMARY KEY, secret TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS staff_signouts (session TEXT PRIMARY KEY, "
     "expires DOUBLE PRECISION NOT NULL)",
+    # Every worker of every server sharing the store and the version it serves (web/workers.py).
+    "CREATE TABLE IF NOT EXISTS workers (host TEXT NOT NULL, pid INTEGER NOT NULL, "
+    "knowledge_version TEXT NOT NULL, loaded_at TEXT NOT NULL, reload TEXT NOT NULL, "
+    "seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (host, pid))",
+    # When a periodic task (the purge) last ran, on whichever server: it runs once per period.
+    "CREATE TABLE IF NOT EXISTS housekeeping (task TEXT PRIMARY KEY, "
+    "done_at DOUBLE PRECISION NOT NULL)",
 )
 
 
@@ -344,17 +351,42 @@ class Store:
 
     def purge(self, now: float | None = None) -> int:
         """Delete everything older than the retention period; returns how many rows went."""
-        cutoff = (now or time.time()) - self.retention_days * 86_400
-        day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
         with self.transaction() as cur:
-            removed = 0
-            for statement, value in (
-                ("DELETE FROM unanswered WHERE created < ?", cutoff),
-                ("DELETE FROM votes WHERE created < ?", cutoff),
-                ("DELETE FROM replies WHERE day < ?", day),
-            ):
-                cur.execute(self.sql(statement), (value,))
-                removed += max(cur.rowcount, 0)
+            return self._purge(cur, now or time.time())
+
+    def purge_due(self, every_s: float, now: float | None = None) -> int | None:
+        """Purge unless a worker of this or another server sharing the store did within the
+        last `every_s` seconds: the retention runs once per period, however many workers and
+        machines there are. Returns how many rows went, or None when it was not due."""
+        now = now or time.time()
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO housekeeping (task, done_at) VALUES ('purge', 0) "
+                "ON CONFLICT (task) DO NOTHING"
+            )
+            # One row, one UPDATE: a second server's UPDATE waits for the first's commit, then
+            # finds the condition false, so only one of two at once purges.
+            cur.execute(
+                self.sql(
+                    "UPDATE housekeeping SET done_at = ? WHERE task = 'purge' AND done_at <= ?"
+                ),
+                (now, now - every_s),
+            )
+            if cur.rowcount != 1:
+                return None
+            return self._purge(cur, now)
+
+    def _purge(self, cur: Any, now: float) -> int:
+        cutoff = now - self.retention_days * 86_400
+        day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
+        removed = 0
+        for statement, value in (
+            ("DELETE FROM unanswered WHERE created < ?", cutoff),
+            ("DELETE FROM votes WHERE created < ?", cutoff),
+            ("DELETE FROM replies WHERE day < ?", day),
+        ):
+            cur.execute(self.sql(statement), (value,))
+            removed += max(cur.rowcount, 0)
         return removed
 
     def report(self, since: timedelta, limit: int = 20, now: float | None = None) -> StoreReport:

@@ -198,18 +198,24 @@ def _reset_postgres(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS replies, unanswered, votes")
+        conn.execute("DROP TABLE IF EXISTS replies, unanswered, votes, workers, housekeeping")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    """An empty store on each backend. PostgreSQL needs FAQBOT_TEST_DATABASE_URL
+@pytest.fixture
+def postgres_url() -> str:
+    """The URL of an emptied PostgreSQL database. It needs FAQBOT_TEST_DATABASE_URL
     (`python3 dev.py test` starts a server for it); CI fails without it, a laptop skips."""
-    if request.param == "sqlite":
-        return Store(sqlite_dialect(tmp_path / "store.sqlite3"))
     if not POSTGRES_URL:
         if os.environ.get("CI") == "true":
             pytest.fail("FAQBOT_TEST_DATABASE_URL is not set in CI", pytrace=False)
         pytest.skip("no PostgreSQL: set FAQBOT_TEST_DATABASE_URL (python3 dev.py test does)")
     _reset_postgres(POSTGRES_URL)
-    return Store(postgres_dialect(POSTGRES_URL))
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """An empty store on each backend (PostgreSQL: see `postgres_url`)."""
+    if request.param == "sqlite":
+        return Store(sqlite_dialect(tmp_path / "store.sqlite3"))
+    return Store(postgres_dialect(request.getfixturevalue("postgres_url")))

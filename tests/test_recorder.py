@@ -20,8 +20,9 @@ from bot.assistant import Assistant
 from bot.store import Store, Unanswered, Vote, sqlite_dialect
 from web import recorder as recorder_module
 from web.app import create_app
-from web.recorder import Recorder
+from web.recorder import SHARE_EVERY_S, Recorder
 from web.settings import Settings
+from web.workers import WorkerStatus, shared
 
 
 class CountingStore(Store):
@@ -234,3 +235,30 @@ def test_a_half_full_list_wakes_the_writer_before_its_interval(
             time.sleep(0.05)
     finally:
         recorder.stop()
+
+
+def test_this_workers_status_reaches_the_store_when_it_changes_and_leaves_at_stop(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recorder_module, "WRITE_EVERY_S", 0.05)
+    now = time.time()
+    status = WorkerStatus("server-a", 7, "v1", "2026-01-01T00:00:00+00:00", "ok", now)
+    recorder = Recorder(store)
+    recorder.start()
+    try:
+        recorder.status_changed(status)
+        recorder.flush()
+        assert shared(store, max_age=60, now=now) == [status]
+        recorder.status_changed(replace(status, seen_at=now + 1))  # unchanged, and soon
+        recorder.flush()
+        assert shared(store, max_age=60, now=now) == [status]  # not written again yet
+        recorder.status_changed(replace(status, seen_at=now + SHARE_EVERY_S))
+        recorder.flush()
+        assert shared(store, max_age=60, now=now)[0].seen_at == now + SHARE_EVERY_S
+        reloaded = replace(status, knowledge_version="v2", seen_at=now + SHARE_EVERY_S + 1)
+        recorder.status_changed(reloaded)
+        recorder.flush()
+        assert shared(store, max_age=60, now=now) == [reloaded]  # a new version goes at once
+    finally:
+        recorder.stop()
+    assert shared(store, max_age=60, now=now) == []

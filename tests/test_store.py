@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +80,36 @@ def test_purge_deletes_records_older_than_the_retention_period(store: Store) -> 
     report = store.report(timedelta(days=365), now=now)
     assert [g.example for g in report.unanswered] == ["new"]
     assert report.votes == []
+
+
+def test_the_purge_runs_once_per_period_whichever_server_asks(store: Store) -> None:
+    now = time.time()
+    other_server = Store(store.dialect)  # another machine sharing the same database
+    store.record_unanswered("old", ["old"], "no_answer", now=now - 91 * DAY)
+    assert store.purge_due(3600, now=now) == 1
+    store.record_unanswered("old again", ["old"], "no_answer", now=now - 91 * DAY)
+    assert other_server.purge_due(3600, now=now + 1800) is None  # not due: done half an hour ago
+    assert store.purge_due(3600, now=now + 3599) is None
+    assert other_server.purge_due(3600, now=now + 3600) == 1
+
+
+def test_of_many_servers_purging_at_once_exactly_one_purges(store: Store) -> None:
+    now = time.time()
+    starters = 8
+    barrier = threading.Barrier(starters)
+    results: list[int | None] = []
+
+    def purge_as_a_new_server() -> None:
+        server = Store(store.dialect)
+        barrier.wait()
+        results.append(server.purge_due(3600, now=now))
+
+    threads = [threading.Thread(target=purge_as_a_new_server) for _ in range(starters)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(results, key=lambda r: r is None) == [0] + [None] * (starters - 1)
 
 
 def test_report_period_excludes_older_records(store: Store) -> None:

@@ -1,5 +1,6 @@
 """Several workers, one behaviour: "Reload now" reaches every worker, each worker's version is
-visible, and a second `faqbot serve` cannot take a port already served."""
+visible (through the data folder, and through the store to other servers), and a second
+`faqbot serve` cannot take a port already served."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ import sys
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.store import Store
 from tests.conftest import ROOT, TINY_ARTICLE, write_knowledge
 from tests.test_faults import FAQBOT, serve
 from web.app import create_app
 from web.settings import Settings
 from web.state import KnowledgeHolder
-from web.workers import Roster, WorkerStatus
+from web.workers import FORGET_AFTER_S, Roster, WorkerStatus, share, shared, unshare
 
 TOKEN = "a-long-staff-token-for-tests"
 NEW_PASSAGE = "\n## Zebras\n\n<!-- id: tiny-zebra -->\nZebras graze near the clinic.\n"
@@ -160,3 +163,22 @@ def test_a_single_worker_serve_on_a_port_another_program_uses_fails_plainly(
             other.kill()
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_store_lists_the_workers_of_every_server_that_shares_it(store: Store) -> None:
+    now = time.time()
+    a = WorkerStatus("server-a", 11, "v1", "2026-01-01T00:00:00+00:00", "ok", now)
+    b = WorkerStatus("server-b", 11, "v2", "2026-01-01T00:00:00+00:00", "failed", now - 1)
+    silent = WorkerStatus("server-b", 12, "v1", "2026-01-01T00:00:00+00:00", "ok", now - 120)
+    for status in (a, b, silent):
+        share(store, status)
+    assert shared(store, max_age=60, now=now) == [a, b]
+    moved_on = replace(a, knowledge_version="v2", seen_at=now + 2)
+    share(store, moved_on)  # the same worker again: its row is updated
+    assert shared(store, max_age=60, now=now + 2) == [moved_on, b]
+    unshare(store, "server-b", 11)  # it stopped
+    assert shared(store, max_age=60, now=now + 2) == [moved_on]
+    share(store, replace(moved_on, seen_at=now + FORGET_AFTER_S + 200))
+    assert shared(store, max_age=10**9, now=now) == [  # gone for a day: deleted
+        replace(moved_on, seen_at=now + FORGET_AFTER_S + 200)
+    ]

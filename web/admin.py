@@ -27,7 +27,8 @@ from bot.store import StoreError, StoreReport
 from web.recorder import Recorder
 from web.sessions import SignInThrottle, StaffSessions
 from web.settings import Settings
-from web.state import KnowledgeHolder
+from web.state import WORKER_MAX_AGE, KnowledgeHolder
+from web.workers import shared
 
 admin = APIRouter(prefix="/admin", include_in_schema=False)
 COOKIE = "faqbot_admin"
@@ -119,11 +120,14 @@ def _page(request: Request, staff: Staff | None, status: int = 200, message: str
     report: StoreReport | None = None
     store_error = ""
     nonce = ""
+    workers = holder.workers()  # this machine's, from the data folder
     if staff is not None:
         csrf = sessions.csrf(f"session:{staff.session}") if staff.session else ""
         if recorder.store is not None:
             try:
                 report = recorder.store.report(REPORT_PERIOD)
+                # Every server's sharing the store; this machine's until its first share.
+                workers = shared(recorder.store, WORKER_MAX_AGE) or workers
             except StoreError as exc:
                 store_error = str(exc)
     else:
@@ -139,7 +143,8 @@ def _page(request: Request, staff: Staff | None, status: int = 200, message: str
         "store": recorder.status(),
         "store_error": store_error,
         "report": report,
-        "workers": holder.workers(),
+        "workers": workers,
+        "versions": sorted({w.knowledge_version for w in workers}),
         "version": __version__,
     }
     response: Response = request.app.state.templates.TemplateResponse(

@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
     settings = settings or Settings()
     holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
-    holder.attach(Roster(settings.data_folder / "workers"))
     recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
+    roster = Roster(settings.data_folder / "workers", host=settings.server_name)
+    holder.attach(roster, on_status=recorder.status_changed)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,17 +16,19 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.answer import Answer
 from bot.assistant import Assistant
 from bot.redaction import TOPIC_ONLY, for_staff
 from bot.store import Reason, RowRejected, Store, StoreError, Unanswered, Vote
+from web.workers import WorkerStatus, share, unshare
 
 log = logging.getLogger("faqbot.store")
-PURGE_EVERY_S = 3600.0
+PURGE_EVERY_S = 3600.0  # once per period for all the workers and servers sharing the store
 WRITE_EVERY_S = 2.0
+SHARE_EVERY_S = 30.0  # a worker's unchanged status is written this often (web.state.WORKER_MAX_AGE)
 
 Row = Unanswered | Vote | tuple[str, int]  # a question, a vote, or a count of replies of a kind
 
@@ -68,6 +70,9 @@ class Recorder:
         self._dropped = 0
         self._thread: threading.Thread | None = None
         self._next_purge = 0.0
+        self._status: WorkerStatus | None = None  # this worker's, to share through the store
+        self._shared: tuple[WorkerStatus | None, float] = (None, 0.0)  # what went, and when
+        self._share_failed = False
 
     def start(self) -> None:
         """Start the writer thread (again, after `stop`, when an app is started twice)."""
@@ -104,7 +109,7 @@ class Recorder:
             if time.time() >= self._next_purge:
                 self._next_purge = time.time() + PURGE_EVERY_S
                 try:
-                    store.purge()
+                    store.purge_due(PURGE_EVERY_S)
                 except Exception as exc:  # the writer must survive any store failure
                     self._failed(exc)
             self._wake.wait(timeout=WRITE_EVERY_S)
@@ -116,14 +121,46 @@ class Recorder:
                 waiting, self._waiting = self._waiting, []
             try:
                 self._write(rows)
+                self._share_status()
             finally:
                 for done in waiting:
                     done.set()
             if stopping:
+                self._unshare_status()
                 with self._lock:
                     if unwritten := len(self._pending) + len(self._votes):
                         log.error("stopped with %d records the store did not take", unwritten)
                 return
+
+    def status_changed(self, status: WorkerStatus) -> None:
+        """This worker's status, for staff on any server sharing the store: written within
+        WRITE_EVERY_S seconds when it changed, else every SHARE_EVERY_S seconds."""
+        self._status = status
+
+    def _share_status(self) -> None:
+        status, (shared, shared_at) = self._status, self._shared
+        if self.store is None or status is None:
+            return
+        same = shared is not None and status == replace(shared, seen_at=status.seen_at)
+        if same and status.seen_at - shared_at < SHARE_EVERY_S:
+            return
+        try:
+            share(self.store, status)
+            self._shared = (status, status.seen_at)
+            self._share_failed = False
+        except Exception as exc:  # the writer must survive any store failure
+            if not self._share_failed:  # writes of replies fail too, and say so in health
+                log.error("cannot share this worker's status through the store: %s", exc)
+            self._share_failed = True
+
+    def _unshare_status(self) -> None:
+        """Remove this worker from the store's list (it is stopping)."""
+        shared = self._shared[0]
+        if self.store is not None and shared is not None:
+            try:
+                unshare(self.store, shared.host, shared.pid)
+            except Exception as exc:  # the writer must survive any store failure
+                log.error("cannot remove this worker from the store's list: %s", exc)
 
     def _write(self, rows: list[Row]) -> None:
         """Write the batch; what the store could not take (it failed) waits for the next try."""

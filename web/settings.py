@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         description="PostgreSQL URL (postgresql://user:pass@host/db); when set, used instead "
         "of the SQLite file, for clinics running the bot on several machines.",
     )
+    server_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="This server's name on the staff page, where the workers of every server "
+        "sharing a PostgreSQL store are listed; default: the machine's host name.",
+    )
     keep_questions: bool = Field(
         True,
         description='Keep unanswered questions and those voted "not helpful", redacted, for '

@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,10 +74,15 @@ class KnowledgeHolder:
         self.roster: Roster | None = None
         self._generation = 0
         self._report_failed = False
+        self._on_status: Callable[[WorkerStatus], None] | None = None
 
-    def attach(self, roster: Roster) -> None:
-        """Share reloads and report this worker's version through `roster`."""
+    def attach(
+        self, roster: Roster, on_status: Callable[[WorkerStatus], None] | None = None
+    ) -> None:
+        """Share reloads and report this worker's version through `roster`, and to
+        `on_status` (which shares it with the other servers)."""
         self.roster = roster
+        self._on_status = on_status
         self._generation = roster.generation()
         self.report()
 
@@ -128,6 +134,8 @@ class KnowledgeHolder:
             reload="ok" if self.failure is None else "failed",
             seen_at=time.time(),
         )
+        if self._on_status is not None:
+            self._on_status(status)
         try:
             self.roster.report(status)
             self._report_failed = False

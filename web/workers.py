@@ -5,6 +5,10 @@ generation ("Reload now" in one worker makes every worker reload) and each worke
 Files, not the store: they work the same with SQLite and PostgreSQL, cost one small read per
 worker every reload interval, and vanish with the machine. Each file is replaced atomically
 (written beside it, then renamed), so a reader never sees half of one.
+
+Each worker's status also goes to the store (`share`, by the store writer), so that with
+several servers sharing one PostgreSQL store the staff page of any of them lists the workers
+of all (`shared`), and staff see when a server still serves another knowledge version.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import socket
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from bot.store import Store
 
 GENERATION = "generation"
 
@@ -34,11 +40,12 @@ class WorkerStatus:
 
 
 class Roster:
-    """The shared files of the workers on this machine, in `folder` (created on first use)."""
+    """The shared files of the workers on this machine, in `folder` (created on first use);
+    `host` names the machine to staff (default: its host name)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, host: str | None = None) -> None:
         self.folder = folder
-        self.host = socket.gethostname()
+        self.host = host or socket.gethostname()
 
     def generation(self) -> int:
         """The reload generation: raised by every "Reload now"; 0 before the first."""
@@ -87,6 +94,51 @@ class Roster:
         scratch = path.with_name(f".{path.name}.{os.getpid()}")
         scratch.write_text(text, encoding="utf-8")
         scratch.replace(path)
+
+
+FORGET_AFTER_S = 86_400.0  # a worker not heard from for a day is deleted from the store
+
+
+def share(store: Store, status: WorkerStatus) -> None:
+    """Write this worker's status to the store (and delete workers gone for a day)."""
+    row = asdict(status)
+    columns = ", ".join(row)
+    with store.transaction() as cur:
+        cur.execute(
+            store.sql(
+                f"INSERT INTO workers ({columns}) VALUES ({', '.join('?' * len(row))}) "
+                "ON CONFLICT (host, pid) DO UPDATE SET knowledge_version = ?, loaded_at = ?, "
+                "reload = ?, seen_at = ?"
+            ),
+            (
+                *row.values(),
+                status.knowledge_version,
+                status.loaded_at,
+                status.reload,
+                status.seen_at,
+            ),
+        )
+        cur.execute(
+            store.sql("DELETE FROM workers WHERE seen_at < ?"), (status.seen_at - FORGET_AFTER_S,)
+        )
+
+
+def unshare(store: Store, host: str, pid: int) -> None:
+    """Delete a worker's status from the store (it is stopping)."""
+    with store.transaction() as cur:
+        cur.execute(store.sql("DELETE FROM workers WHERE host = ? AND pid = ?"), (host, pid))
+
+
+def shared(store: Store, max_age: float, now: float | None = None) -> list[WorkerStatus]:
+    """The workers of every server sharing the store that reported within `max_age` seconds,
+    by server, then process."""
+    columns = ", ".join(WorkerStatus.__dataclass_fields__)
+    with store.transaction() as cur:
+        cur.execute(
+            store.sql(f"SELECT {columns} FROM workers WHERE seen_at >= ? ORDER BY host, pid"),
+            ((now or time.time()) - max_age,),
+        )
+        return [WorkerStatus(*row) for row in cur.fetchall()]
 
 
 def _alive(pid: int) -> bool:
