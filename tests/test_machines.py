@@ -1,6 +1,7 @@
 """Several machines sharing one PostgreSQL store: the staff report merges what both served,
 staff see the knowledge version each server's workers serve (and when they differ), a staff
-sign-in on one server holds on the other, and the retention runs once for both.
+sign-in on one server holds on the other until signed out on either, and the retention runs
+once for both.
 
 Two apps in one process stand for the two servers: each has its own knowledge folder, data
 folder and server name, as two machines do; only the database is the same."""
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from bot.store import Store, postgres_dialect
 from tests.conftest import TINY_ARTICLE, write_knowledge
-from tests.test_admin import TOKEN, sign_in
+from tests.test_admin import TOKEN, csrf_of, sign_in
 from web.app import create_app
 from web.recorder import Recorder
 from web.settings import Settings
@@ -91,13 +92,18 @@ def test_staff_see_each_servers_version_and_that_they_differ(
     assert note is not None and "Not every worker serves the same knowledge version" in note.text
 
 
-def test_a_staff_sign_in_on_one_server_holds_on_the_other(
+def test_a_staff_sign_in_on_one_server_holds_on_the_other_until_sign_out(
     two_servers: tuple[TestClient, TestClient],
 ) -> None:
     a, b = two_servers
     cookie = sign_in(a)
     b.cookies.set("faqbot_admin", cookie)
-    assert b.get("/admin").status_code == 200
+    page = b.get("/admin")
+    assert page.status_code == 200
+    out = b.post("/admin/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert out.status_code == 303
+    a.cookies.set("faqbot_admin", cookie)  # a copy of the cookie kept on the first server
+    assert a.get("/admin").status_code == 401
 
 
 def test_the_retention_ran_once_for_both_servers(
