@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_knowledge
 from tests.test_faults import FAQBOT, serve
 from web.server import LimitedHttpToolsProtocol, OwnListenerEventLoop, bound_socket
 
@@ -172,3 +173,28 @@ def test_serve_with_workers_on_a_taken_port_says_so_and_exits_1(tmp_path: Path) 
     assert done.returncode == 1
     assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_one_worker_serves_the_knowledge_it_checked_without_reading_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web import server, startup
+
+    folder = write_knowledge(tmp_path / "k")
+    reads: list[Path] = []
+    real_load = startup.load_knowledge
+    monkeypatch.setattr(startup, "load_knowledge", lambda f: reads.append(f) or real_load(f))
+    served: list[Any] = []
+
+    def run(self: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        self.config.load()  # makes the app, as uvicorn does before serving
+        served.append(self.config.loaded_app)
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setattr(server, "configure_logging", lambda *args: None)  # the tests' logging
+    monkeypatch.setenv("FAQBOT_KNOWLEDGE_DIR", str(folder))  # serve() sets it; undone after
+    monkeypatch.setenv("FAQBOT_DATA_DIR", str(tmp_path / "data"))
+    server.serve("127.0.0.1", 0, 1, str(folder))
+    assert reads == [folder] and len(served) == 1

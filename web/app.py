@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from bot import __version__
 from bot.assistant import Assistant
 from bot.encoder import EncoderError
+from bot.knowledge import Knowledge
 from web.admin import admin
 from web.middleware import (
     BodyLimitMiddleware,
@@ -42,19 +43,21 @@ log = logging.getLogger("faqbot")
 WORKER_SYNC_INTERVAL = 2.0  # seconds; how soon workers follow "Reload now" with hot reload off
 
 
-def load_assistant(settings: Settings) -> Assistant:
-    """Load the knowledge and train on it, or raise StartupError listing every problem."""
-    knowledge = check_knowledge(settings)
+def load_assistant(settings: Settings, knowledge: Knowledge | None = None) -> Assistant:
+    """Load the knowledge (unless given, checked) and train on it, or raise StartupError
+    listing every problem."""
+    knowledge = knowledge or check_knowledge(settings)
     try:
         return Assistant(knowledge)
     except EncoderError as exc:
         raise StartupError(f"The chat cannot start: {exc}") from None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app: load the knowledge once, mount pages, API, static files and handlers."""
+def create_app(settings: Settings | None = None, knowledge: Knowledge | None = None) -> FastAPI:
+    """Build the app: load the knowledge once (or take it, already checked), mount pages, API,
+    static files and handlers."""
     settings = settings or Settings()
-    holder = KnowledgeHolder(load_assistant(settings), settings.knowledge_dir)
+    holder = KnowledgeHolder(load_assistant(settings, knowledge), settings.knowledge_dir)
     recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
     roster = Roster(settings.data_folder / "workers", host=settings.server_name)
     holder.attach(roster, on_status=recorder.status_changed)

@@ -7,6 +7,7 @@ import contextlib
 import os
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -23,7 +24,14 @@ class ServerConfig(uvicorn.Config):
     """uvicorn's configuration plus our limits for slow or oversized requests (it travels to
     each worker process with the rest)."""
 
-    def __init__(self, app: str, *, max_header_bytes: int, request_timeout: float, **kwargs: Any):
+    def __init__(
+        self,
+        app: str | Callable[[], Any],
+        *,
+        max_header_bytes: int,
+        request_timeout: float,
+        **kwargs: Any,
+    ):
         super().__init__(app, **kwargs)
         self.max_header_bytes = max_header_bytes
         self.request_timeout = request_timeout
@@ -172,12 +180,18 @@ def port_in_use(host: str, port: int) -> str | None:
 
 
 def server_config(
-    settings: Settings, host: str, port: int, workers: int, own_listeners: bool
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    own_listeners: bool,
+    app: str | Callable[[], Any] = "web.app:create_app_from_env",
 ) -> ServerConfig:
-    """uvicorn's configuration for these settings: our logging, limits and trusted proxies."""
+    """uvicorn's configuration for these settings: our logging, limits and trusted proxies.
+    `app` makes the app in each worker (by default from the environment's settings)."""
     trusted = settings.forwarded_allow_ips
     return ServerConfig(
-        "web.app:create_app_from_env",
+        app,
         max_header_bytes=settings.max_header_bytes,
         request_timeout=settings.request_timeout,
         factory=True,
@@ -239,7 +253,14 @@ def serve(
     except OSError as exc:
         print(f"Cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
-    config = server_config(settings, host, port, workers, own_listeners)
+    if workers == 1:  # this process serves: it makes the app over the knowledge checked above
+        from web.app import create_app  # here: a parent of several workers never needs the app
+
+        config = server_config(
+            settings, host, port, 1, False, app=lambda: create_app(settings, loaded)
+        )
+    else:
+        config = server_config(settings, host, port, workers, own_listeners)
     trusted = settings.forwarded_allow_ips
     print(
         f"Knowledge folder: {settings.knowledge_dir.resolve()} (version {loaded.version}, "
