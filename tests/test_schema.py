@@ -40,3 +40,16 @@ def _start_at_once(store: Store, starters: int) -> None:
         t.join(timeout=60)
     assert errors == []
     assert store.report(timedelta(days=1)).replies_by_kind == {"answer": starters}
+
+
+def test_a_store_made_by_an_earlier_version_gets_the_new_tables_and_keeps_its_rows(
+    store: Store,
+) -> None:
+    # The tables of version 0.1.0, before the workers and housekeeping tables existed.
+    store.record_reply("answer", date.today())
+    with store.transaction() as cur:
+        cur.execute("DROP TABLE workers")
+        cur.execute("DROP TABLE housekeeping")
+    upgraded = Store(store.dialect)  # the new version starting on that store
+    assert upgraded.purge_due(3600) == 0
+    assert upgraded.report(timedelta(days=1)).replies_by_kind == {"answer": 1}
