@@ -141,6 +141,14 @@ def data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder / "ketamine-faq-bot"
 
 
+def broken_store_app(tmp_path: Path) -> FastAPI:
+    """An app over the tiny knowledge whose SQLite store cannot open: its folder is a file."""
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where a folder should be")
+    folder = write_knowledge(tmp_path / "k")
+    return create_app(Settings(knowledge_dir=folder, db=blocked / "store.sqlite3"))
+
+
 @pytest.fixture
 def tiny_knowledge(tmp_path: Path) -> Path:
     """A small valid knowledge folder in a temporary directory."""

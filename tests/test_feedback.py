@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from bot.redaction import TOPIC_ONLY
 from bot.store import Store, StoreReport, sqlite_dialect
-from tests.conftest import write_knowledge
+from tests.conftest import broken_store_app, write_knowledge
 from web.app import create_app
 from web.routes import STORE_FAILING
 from web.settings import Settings
@@ -131,10 +131,7 @@ def test_feedback_form_without_javascript_thanks_the_visitor(client: TestClient)
 
 
 def test_broken_store_never_breaks_a_reply_and_shows_in_health(tmp_path: Path) -> None:
-    blocked = tmp_path / "file"
-    blocked.write_text("a file where a folder should be")
-    folder = write_knowledge(tmp_path / "k")
-    app = create_app(Settings(knowledge_dir=folder, db=blocked / "store.sqlite3"))
+    app = broken_store_app(tmp_path)
     with TestClient(app) as client:
         res = client.post("/api/ask", json={"question": "what does it cost"})
         assert res.status_code == 200 and res.json()["kind"] == "no_answer"

@@ -7,9 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import TINY_ARTICLE, write_knowledge
-from web.app import create_app
-from web.settings import Settings
+from tests.conftest import TINY_ARTICLE, broken_store_app
 from web.state import KnowledgeHolder
 
 
@@ -39,10 +37,7 @@ def test_a_failed_reload_is_degraded_until_a_good_version_loads(
 
 
 def test_a_failing_store_is_degraded(tmp_path: Path) -> None:
-    blocked = tmp_path / "file"
-    blocked.write_text("a file where a folder should be")
-    folder = write_knowledge(tmp_path / "k")
-    app = create_app(Settings(knowledge_dir=folder, db=blocked / "store.sqlite3"))
+    app = broken_store_app(tmp_path)
     with TestClient(app) as client:
         client.post("/api/ask", json={"question": "what does it cost"})
         app.state.recorder.flush()
