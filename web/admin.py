@@ -126,7 +126,8 @@ def _page(request: Request, staff: Staff | None, status: int = 200, message: str
         if recorder.store is not None:
             try:
                 report = recorder.store.report(REPORT_PERIOD)
-                # Every server's sharing the store; this machine's until its first share.
+                # The workers of every server sharing the store (this machine's until they
+                # first wrote there).
                 workers = shared(recorder.store, WORKER_MAX_AGE) or workers
             except StoreError as exc:
                 store_error = str(exc)

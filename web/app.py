@@ -46,7 +46,8 @@ WORKER_SYNC_INTERVAL = 2.0  # seconds; how soon workers follow "Reload now" with
 def load_assistant(settings: Settings, knowledge: Knowledge | None = None) -> Assistant:
     """Load the knowledge (unless given, checked) and train on it, or raise StartupError
     listing every problem."""
-    knowledge = knowledge or check_knowledge(settings)
+    if knowledge is None:
+        knowledge = check_knowledge(settings)
     try:
         return Assistant(knowledge)
     except EncoderError as exc:
