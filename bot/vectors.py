@@ -13,17 +13,22 @@ messages are far inside both bounds; every word still reaches the word features 
 
 `VectorCache` keeps the vectors of knowledge texts (example messages, passages) by a hash of
 their text, in memory for the process and in a file, so a reload or a restart encodes only
-texts it has not seen. It is never given what a visitor typed.
+texts it has not seen. Processes sharing the file (a server's workers) encode one at a time,
+under a lock on a file beside it, each first taking what the others saved: workers starting
+together on a new knowledge version encode it once, and none overwrites another's vectors. It is
+never given what a visitor typed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +106,7 @@ class VectorCache:
         return default_cache_dir() / f"vectors-{MODEL_SHA256[:12]}.npz"
 
     def _read(self, path: Path) -> None:
+        """Add the vectors saved in `path` to those in memory."""
         try:
             with np.load(path) as data:
                 keys, vectors = data["keys"], data["vectors"]
@@ -110,7 +116,27 @@ class VectorCache:
             log.warning("ignoring the vector cache %s (%s); it will be rebuilt", path, exc)
             return
         if vectors.ndim == 2 and vectors.shape[1] == self.encoder.dim:
-            self._vectors = dict(zip(keys.tolist(), vectors.astype(np.float32), strict=True))
+            saved = dict(zip(keys.tolist(), vectors.astype(np.float32), strict=True))
+            self._vectors = saved | self._vectors
+
+    @contextmanager
+    def _shared(self) -> Iterator[None]:
+        """Hold the lock of the cache file (taken by one process at a time), then read what
+        other processes saved meanwhile. Without a cache file, or when the lock file cannot be
+        made, the process goes on alone."""
+        if self.path is None:
+            yield
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_name(self.path.name + ".lock"), "a")  # noqa: SIM115 (with below)
+        except OSError:
+            yield
+            return
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            self._read(self.path)
+            yield
 
     @staticmethod
     def _key(text: str) -> str:
@@ -120,12 +146,16 @@ class VectorCache:
         """Unit vectors of sentences (knowledge texts only), encoding those not cached."""
         keys = [self._key(t) for t in texts]
         with self._lock:
-            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
-            if missing:
-                log.info("encoding %d new knowledge sentences", len(missing))
-                encoded = self.encoder.encode(list(missing.values()))
-                self._vectors.update(zip(missing, encoded, strict=True))
-                self._save()
+            if any(k not in self._vectors for k in keys):
+                with self._shared():
+                    missing = {
+                        k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors
+                    }
+                    if missing:
+                        log.info("encoding %d new knowledge sentences", len(missing))
+                        encoded = self.encoder.encode(list(missing.values()))
+                        self._vectors.update(zip(missing, encoded, strict=True))
+                        self._save()
             if not keys:
                 return np.zeros((0, self.encoder.dim), dtype=np.float32)
             return np.stack([self._vectors[k] for k in keys])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -138,3 +139,33 @@ def test_the_encoders_work_per_message_is_bounded(encoder: Encoder) -> None:
         message = encode_message(encoder, text[:500])
         assert sum(message.tokens) <= MAX_MESSAGE_TOKENS  # were 256, 428 and 668 tokens
         assert len(message.sentences) <= MAX_SENTENCES
+
+
+def test_caches_sharing_a_file_keep_each_others_vectors(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.npz"
+    first, _ = cache(path)
+    second, second_encoder = cache(path)  # another worker, started before the first saved
+    first.sentences(["alpha"])
+    second.sentences(["alpha", "beta"])  # takes alpha from the file, encodes only beta
+    assert second_encoder.encoded == ["beta"]
+    restarted, encoder = cache(path)
+    restarted.sentences(["alpha", "beta"])
+    assert encoder.encoded == []  # the file kept both
+
+
+def test_workers_starting_together_encode_the_knowledge_once(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.npz"
+    workers = [cache(path) for _ in range(4)]
+    texts = [f"sentence {i}" for i in range(50)]
+    barrier = threading.Barrier(len(workers))
+
+    def start(vectors: VectorCache) -> None:
+        barrier.wait()
+        vectors.sentences(texts)
+
+    threads = [threading.Thread(target=start, args=(vectors,)) for vectors, _ in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(len(encoder.encoded) for _, encoder in workers) == len(texts)
