@@ -1,9 +1,10 @@
 """Server limits for slow or greedy clients, on a real uvicorn with our protocol: oversized
 headers get 431, a request that does not arrive whole in time is cut off, and connections
-above the per-worker cap get a plain 503 at once."""
+above the per-worker cap get a JSON 503 at once."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -133,6 +134,9 @@ def test_connections_above_the_cap_get_503_at_once(address: tuple[str, int]) -> 
         time.sleep(0.1)
         reply = exchange(address, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert reply.startswith(b"HTTP/1.1 503 ")
+        head, body = reply.split(b"\r\n\r\n", 1)
+        assert b"content-type: application/json" in head and b"retry-after: 5" in head
+        assert json.loads(body)["error"]["code"] == "too_busy"  # the API's error shape
     finally:
         for sock in held:
             sock.close()

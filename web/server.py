@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
@@ -94,6 +96,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_headers, self._header_bytes, self._tail = True, 0, b""
         super().on_message_complete()
 
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        # uvicorn answers a request over the connection cap (FAQBOT_MAX_CONNECTIONS) with its
+        # own plain-text 503; ours is the API's JSON error, with a time to come back.
+        super()._start_asgi_task(cycle, too_busy if app is service_unavailable else app)
+
     def _refuse_headers(self) -> None:
         self._in_headers = False
         self._stop_request_timer()
@@ -124,6 +131,33 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return  # the reply is being written (it did not need the rest of the request)
         if not self.transport.is_closing():
             self.transport.close()
+
+
+TOO_BUSY = json.dumps(
+    {
+        "error": {  # the shape of web.middleware.error_body, not imported by a parent process
+            "code": "too_busy",
+            "message": "The chat is very busy right now. Please try again in a moment.",
+        }
+    }
+).encode()
+
+
+async def too_busy(scope: Any, receive: Any, send: Any) -> None:
+    """The reply to a request over the connection cap: 503, JSON, and the connection closed."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(TOO_BUSY)).encode()),
+                (b"retry-after", b"5"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": TOO_BUSY, "more_body": False})
 
 
 def bound_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
