@@ -102,21 +102,14 @@ FORGET_AFTER_S = 86_400.0  # a worker not heard from for a day is deleted from t
 def share(store: Store, status: WorkerStatus) -> None:
     """Write this worker's status to the store (and delete workers gone for a day)."""
     row = asdict(status)
-    columns = ", ".join(row)
+    updated = ", ".join(f"{name} = excluded.{name}" for name in row if name not in ("host", "pid"))
     with store.transaction() as cur:
         cur.execute(
             store.sql(
-                f"INSERT INTO workers ({columns}) VALUES ({', '.join('?' * len(row))}) "
-                "ON CONFLICT (host, pid) DO UPDATE SET knowledge_version = ?, loaded_at = ?, "
-                "reload = ?, seen_at = ?"
+                f"INSERT INTO workers ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) "
+                f"ON CONFLICT (host, pid) DO UPDATE SET {updated}"
             ),
-            (
-                *row.values(),
-                status.knowledge_version,
-                status.loaded_at,
-                status.reload,
-                status.seen_at,
-            ),
+            tuple(row.values()),
         )
         cur.execute(
             store.sql("DELETE FROM workers WHERE seen_at < ?"), (status.seen_at - FORGET_AFTER_S,)
