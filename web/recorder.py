@@ -71,7 +71,7 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._next_purge = 0.0
         self._status: WorkerStatus | None = None  # this worker's, to share through the store
-        self._shared: tuple[WorkerStatus | None, float] = (None, 0.0)  # what went, and when
+        self._shared: WorkerStatus | None = None  # what last went to the store
         self._share_failed = False
 
     def start(self) -> None:
@@ -138,15 +138,18 @@ class Recorder:
         self._status = status
 
     def _share_status(self) -> None:
-        status, (shared, shared_at) = self._status, self._shared
+        status, shared = self._status, self._shared
         if self.store is None or status is None:
             return
-        same = shared is not None and status == replace(shared, seen_at=status.seen_at)
-        if same and status.seen_at - shared_at < SHARE_EVERY_S:
+        if (
+            shared is not None
+            and status == replace(shared, seen_at=status.seen_at)  # unchanged but for the time
+            and status.seen_at - shared.seen_at < SHARE_EVERY_S
+        ):
             return
         try:
             share(self.store, status)
-            self._shared = (status, status.seen_at)
+            self._shared = status
             self._share_failed = False
         except Exception as exc:  # the writer must survive any store failure
             if not self._share_failed:  # writes of replies fail too, and say so in health
@@ -155,7 +158,7 @@ class Recorder:
 
     def _unshare_status(self) -> None:
         """Remove this worker from the store's list (it is stopping)."""
-        shared = self._shared[0]
+        shared = self._shared
         if self.store is not None and shared is not None:
             try:
                 unshare(self.store, shared.host, shared.pid)
