@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot import __version__
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
-from bot.brand import LOGO_TYPES
+from bot.brand import LOGO_MAX_BYTES, LOGO_TYPES
+from bot.files import Refused, read_bytes
 from bot.store import StoreError
 from web.ratelimit import RateLimit
 from web.recorder import StoreStatus
@@ -353,12 +354,16 @@ def brand_stylesheet(assistant: AssistantDep) -> Response:
 
 @pages.get("/brand/logo")
 def brand_logo(assistant: AssistantDep) -> Response:
-    """The clinic's logo file from the knowledge folder (checked when the knowledge loads)."""
+    """The clinic's logo file from the knowledge folder, read by the knowledge's own rule each
+    time (`bot.files.read_bytes`): a regular file inside the folder, so a link put in its
+    place after a good load (to /etc/passwd, or the store) is not served."""
     k = assistant.knowledge
     if not k.clinic.logo:
         raise HTTPException(404)
     path = Path(k.folder) / k.clinic.logo
-    if not path.is_file():
-        raise HTTPException(404)
+    try:
+        data = read_bytes(path, Path(k.folder), LOGO_MAX_BYTES)
+    except (Refused, OSError):
+        raise HTTPException(404) from None
     media_type = LOGO_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media_type, headers={"cache-control": "max-age=300"})
+    return Response(data, media_type=media_type, headers={"cache-control": "max-age=300"})
