@@ -20,6 +20,7 @@ from bot import __version__
 from bot.assistant import Assistant
 from bot.encoder import EncoderError
 from bot.knowledge import Knowledge
+from bot.store import private_folder
 from web.admin import admin
 from web.middleware import (
     BodyLimitMiddleware,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, knowledge: Knowledge | None = N
     """Build the app: load the knowledge once (or take it, already checked), mount pages, API,
     static files and handlers."""
     settings = settings or Settings()
+    private_folder(settings.data_folder)  # before anything is written there (0700 when new)
     holder = KnowledgeHolder(load_assistant(settings, knowledge), settings.knowledge_dir)
     recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
     roster = Roster(settings.data_folder / "workers", host=settings.server_name)
