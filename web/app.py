@@ -29,6 +29,7 @@ from web.middleware import (
     TrailingSlashMiddleware,
     error_body,
 )
+from web.origin import CrossOriginPost
 from web.ratelimit import RateLimited, SharedRateLimiter
 from web.readiness import ready
 from web.recorder import Recorder
@@ -157,6 +158,13 @@ def create_app(settings: Settings | None = None, knowledge: Knowledge | None = N
         response = page_error(request, 429, "Please wait a moment", message)
         response.headers.update(headers)
         return response
+
+    @app.exception_handler(CrossOriginPost)
+    async def cross_origin_post(request: Request, exc: CrossOriginPost) -> Response:
+        message = "This form can only be sent from the chat's own page. Please ask there."
+        if wants_json(request):
+            return JSONResponse(error_body("cross_origin", message), 403)
+        return page_error(request, 403, "Please use the chat's own page", message)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

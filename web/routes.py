@@ -17,6 +17,7 @@ from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.brand import LOGO_MAX_BYTES, LOGO_TYPES
 from bot.files import Refused, read_bytes
 from bot.store import StoreError
+from web.origin import FromOurPages
 from web.ratelimit import RateLimit
 from web.recorder import StoreStatus
 from web.state import AssistantDep, KnowledgeHolder
@@ -125,8 +126,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses={429: {"model": ErrorResponse}, **ERRORS},
     summary="Answer one question",
 )
-def ask(request: Request, body: AskRequest, assistant: AssistantDep, _: RateLimit) -> Answer:
+def ask(
+    request: Request, response: Response, body: AskRequest, assistant: AssistantDep, _: RateLimit
+) -> Answer:
     """Safety rules first, then retrieval; returns the answer's JSON form."""
+    response.headers["cache-control"] = "no-store"  # it holds the question
     answer = assistant.ask(body.question)
     request.app.state.recorder.reply(assistant, answer)
     return answer
@@ -198,7 +202,8 @@ def feedback(request: Request, body: Feedback, assistant: AssistantDep, _: RateL
 def feedback_form(
     request: Request,
     assistant: AssistantDep,
-    _: RateLimit,
+    _: FromOurPages,
+    __: RateLimit,
     helpful: Annotated[str, Form()] = "",
     passage: Annotated[list[str] | None, Form()] = None,
     question: Annotated[str, Form()] = "",
@@ -261,6 +266,8 @@ def _chat(
     response: Response = request.app.state.templates.TemplateResponse(
         request, "chat.html", context, status_code=status
     )
+    if question is not None or notice:  # the reply to a post: it may show what was asked
+        response.headers["cache-control"] = "no-store"
     return response
 
 
@@ -276,7 +283,8 @@ def chat_page(request: Request, assistant: AssistantDep) -> Response:
 def chat_post(
     request: Request,
     assistant: AssistantDep,
-    _: RateLimit,
+    _: FromOurPages,
+    __: RateLimit,
     question: Annotated[str, Form()] = "",
 ) -> Response:
     """The chat without JavaScript: the form posts here and the reply is rendered."""
