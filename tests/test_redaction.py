@@ -11,7 +11,9 @@ import pytest
 
 from bot.analysis import STOPWORDS, words
 from bot.assistant import Assistant
-from bot.redaction import TOPIC_ONLY, for_staff, knowledge_words, redact
+from bot.knowledge import load_knowledge
+from bot.redaction import TOPIC_ONLY, article_words, for_staff, knowledge_words, redact
+from tests.conftest import SHIPPED_KNOWLEDGE
 
 CORPUS = Path(__file__).parent / "data" / "redaction-corpus.jsonl"
 KNOWN = knowledge_words(
@@ -132,3 +134,66 @@ def test_ordinary_questions_of_the_corpus_mostly_keep_their_words(
     with_topics = sum(k != TOPIC_ONLY for k in kept)
     assert as_written >= len(controls) * 0.6
     assert with_topics >= len(controls) * 0.9
+
+
+# The gaps of the second review: health details without "I" or "my", medications with or
+# without a dose, first names that are everyday words, towns, ages and years of birth.
+GAPS = [
+    ("recovering alcoholic, 3 yrs sober, can ketamine help", ["alcoholic", "sober"]),
+    ("had a heart attack last year, is ketamine safe", ["heart attack"]),
+    ("gabapentin 300 three times a day, can i still do ketamine", ["gabapentin", "300"]),
+    ("prozac 40mg, is that a problem", ["prozac", "40mg"]),
+    ("on lexapro and wellbutrin, does that matter", ["lexapro", "wellbutrin"]),
+    ("this is mary, does insurance cover it", ["mary"]),
+    ("Faith here, how much does it cost", ["Faith"]),
+    ("hi its hope, when are you open", ["hope"]),
+    ("i live in denver, how far is the clinic", ["denver"]),
+    ("we live in colorado springs, do you have parking", ["colorado springs"]),
+    ("born in 87, am i too old for this", ["87"]),
+    ("im 34 and wondering about the cost", ["34"]),
+    ("34F, does it work quickly", ["34F"]),
+    ("my son is 17 year old, can he come", ["17"]),
+    ("bipolar 2 dx last spring, is it safe", ["bipolar"]),
+    ("pregnant and wondering if it is safe", ["pregnant"]),
+]
+
+
+@pytest.fixture(scope="module")
+def article_only() -> frozenset[str]:
+    return article_words(load_knowledge(SHIPPED_KNOWLEDGE))
+
+
+@pytest.mark.parametrize(("text", "spans"), GAPS)
+def test_health_medication_name_place_and_age_forms_are_never_kept(
+    article_only: frozenset[str], text: str, spans: list[str]
+) -> None:
+    kept = for_staff(text, article_only)
+    assert kept.startswith(TOPIC_ONLY)
+    for span in spans:
+        assert _leaks(kept, span) == [] and span.lower() not in kept.lower(), kept
+
+
+def test_known_words_come_from_the_articles_and_topics_never_the_example_files(
+    article_only: frozenset[str],
+) -> None:
+    """The shipped example files hold first names, towns and medications that visitors wrote;
+    none of them is a word a kept question may contain."""
+    for word in ("mary", "faith", "denver", "pueblo", "prozac", "gabapentin", "lexapro"):
+        assert word not in article_only
+    assert {"ketamine", "infusion", "insurance", "cost", "parking"} <= article_only
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does ketamine help depression",
+        "can ketamine help with PTSD",
+        "how much does one infusion cost?",
+        "do you take insurance or is it cash only",
+        "can i drive home after my session",
+    ],
+)
+def test_general_questions_about_a_condition_or_a_visit_are_kept_as_written(
+    article_only: frozenset[str], text: str
+) -> None:
+    assert for_staff(text, article_only) == text
