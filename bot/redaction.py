@@ -176,8 +176,20 @@ _CLAUSE_END = (
 )
 
 # Words never kept as topic words: numbers, dates and health details.
+# Body, symptom and treatment words, and when things happen: in a question that told something
+# personal (it keeps topic words only), they belong to the detail ("nerve pain", "on spravato
+# twice a week", "flares a few times a year"), not to the topic.
+_SYMPTOM = (
+    r"(?:pains?|painful|chronic|acute|moods?|alcohol|drinking|drugs?|blood|pressure|nerves?|"
+    r"fatigue|nightmares?|flares?|flashbacks?|symptoms?|heart|lungs?|brain|weight|sleep|"
+    r"insomnia|appetite|spravato|esketamine|psych|psychiatric|meds|medications?|pills?|shots?|"
+    r"prescriptions?|contract|hold|hospital|er|icu|ward|therapy|therapist|counseling|"
+    r"day|days|night|nights|week|weeks|month|months|year|years|yrs?|times|daily|nightly|weekly|"
+    r"monthly|yearly|ago|last|since|never|always|every|morning|evening)"
+)
 _NOT_TOPIC = re.compile(
-    rf"\d.*|{_NUMBER_WORD}|{_MONTHS}|{_CONDITION}|{_FAMILY}|{MEDICATION}", re.IGNORECASE
+    rf"\d.*|{_NUMBER_WORD}|{_MONTHS}|{_CONDITION}|{_FAMILY}|{MEDICATION}|{_SYMPTOM}",
+    re.IGNORECASE,
 )
 # Words that say a message is about someone: a condition in a message holding one of these is
 # a health detail, with or without "I" or "my" ("recovering alcoholic, 3 yrs sober").
@@ -321,6 +333,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"my\s+{_FAMILY})\s+(?:\w+\s+)?(?:live|lives|living|reside|resides|residing|stay|"
             r"staying|moved|moving|relocated|relocating|based|located|from|driving|coming|"
             r"commuting|travell?ing)|how\s+far\s+(?:is\s+it\s+|are\s+you\s+)?(?:from|to)|"
+            r"(?:over|out|up|down|right)\s+(?:by|near|off|past)|"
             r"(?:drive|commute|hours?|miles?|minutes?)\s+(?:away\s+)?(?:from|to)|"
             r"(?:close|closer|near|nearest)\s+to|anything\s+(?:near|in|around))"
             r"\s+(?:in|to|near|outside(?:\s+of)?|out\s+of|around|by|up\s+in|down\s+in|"
