@@ -23,6 +23,8 @@ import pytest
 from bot.encoder import TELEMETRY_OFF, default_cache_dir
 from tests.test_faults import free_port
 
+# A cold cache encodes the knowledge first (half a minute, more on a busy machine), under strace.
+pytestmark = pytest.mark.timeout(600)
 ROOT = Path(__file__).resolve().parent.parent
 UNSHARE = ["unshare", "--net", "--mount", "--map-root-user"]
 HOLD_S = 12  # onnxruntime's first upload came 9 s after its session was made
