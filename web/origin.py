@@ -5,7 +5,9 @@ up in the staff report (or spend the visitors' rate limits).
 Browsers say where a form was sent from: `Sec-Fetch-Site` (same-origin, same-site, cross-site,
 none) and `Origin` (scheme, host and port of the page). A post is refused when either names
 another site; a post without either (curl, an old browser) is taken, as before: a script can
-post whatever it likes anyway, within the rate limit.
+post whatever it likes anyway, within the rate limit. `Origin: null` names no site: browsers
+send it for our own forms, since our pages ask for no referrer (`Referrer-Policy:
+no-referrer`), so `Sec-Fetch-Site` decides then.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ async def _from_our_pages(request: Request) -> None:
     if site is not None and site not in ALLOWED_FETCH_SITES:
         raise CrossOriginPost
     origin = request.headers.get("origin")
-    if origin is not None and not same_origin(origin, request.headers.get("host", "")):
+    if origin not in (None, "null") and not same_origin(origin, request.headers.get("host", "")):
         raise CrossOriginPost
 
 
