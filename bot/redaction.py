@@ -3,15 +3,21 @@
 Two steps. `redact` replaces what has a recognizable form with a placeholder in square
 brackets: e-mail addresses (also spelled out, "john dot smith at gmail dot com"), web
 addresses, phone numbers (Google's `phonenumbers`, and digits or number words in a row), street
-addresses, PO boxes and ZIP codes, dates (also in words), IDs (numbers and letter-digit codes),
-names (after "my name is", "I'm", "call me", "Name:", a title such as "Dr." or a family word
-such as "my son", and in a signature), and health details a visitor tells about themselves or
-someone close ("I am HIV positive", "diagnosed with ...").
+addresses, PO boxes and ZIP codes, towns after "I live in", "we moved to", "how far from",
+dates (also in words) and years of birth ("born in 87"), ages ("im 34", "34F", "in my 40s"),
+medications with or without a dose (`bot.vocabulary.MEDICATION`, "prozac 40mg"), IDs (numbers
+and letter-digit codes), names (after "my name is", "I'm", "call me", "this is", "Name:", a
+title such as "Dr." or a family word such as "my son", "... here" at the start, and in a
+signature), and health details told about someone, with "I"/"my" or without ("I am HIV
+positive", "had a heart attack last year", "recovering alcoholic").
 
 `for_staff` then decides what may be kept. Names and places come in endless forms no pattern
 covers, so a redacted question is kept as written only when every word left in it is a word of
-the knowledge (its articles, examples and topics), or a short number. Otherwise only its topic
-words are kept, the knowledge's own words, and never the text.
+the articles or the uncovered topics, or an everyday word (`bot.vocabulary.COMMON_WORDS`), or a
+short number, and no health condition in it is told about someone. Never the words of the
+example files: they hold what visitors wrote, first names, towns and medications among them.
+Otherwise only its topic words are kept, known words without health, medication, number and
+family words, and never the text.
 """
 
 from __future__ import annotations
@@ -23,11 +29,15 @@ from collections.abc import Collection
 import phonenumbers
 
 from bot.analysis import STOPWORDS, words
+from bot.knowledge import Knowledge
+from bot.vocabulary import COMMON_WORDS, DOSE, MEDICATION
 
 TOPIC_ONLY = "[topic words only]"
 NEAR = 2  # words this close to a name, number or health detail are not kept as topic words
 _PLACEHOLDER = re.compile(r"\[[a-z ]+\]")
-_IDENTITY = re.compile(r"\[(?:name|email|phone|address|place|date|number|id|health detail)\]")
+_IDENTITY = re.compile(
+    r"\[(?:name|email|phone|address|place|date|number|id|health detail|medication|dose|age)\]"
+)
 _WORD = re.compile(r"\[[a-z ]+\]|[^\W_][\w'\-]*")
 _SHORT_NUMBER = re.compile(r"\d{1,3}")
 _PLACEHOLDER_WORD = re.compile(r"\[[a-z ]+\]")
@@ -166,7 +176,45 @@ _CLAUSE_END = (
 )
 
 # Words never kept as topic words: numbers, dates and health details.
-_NOT_TOPIC = re.compile(rf"\d.*|{_NUMBER_WORD}|{_MONTHS}|{_CONDITION}|{_FAMILY}", re.IGNORECASE)
+# Body, symptom and treatment words, and when things happen: in a question that told something
+# personal (it keeps topic words only), they belong to the detail ("nerve pain", "on spravato
+# twice a week", "flares a few times a year"), not to the topic.
+_SYMPTOM = (
+    r"(?:pains?|painful|chronic|acute|moods?|alcohol|drinking|drugs?|blood|pressure|nerves?|"
+    r"fatigue|nightmares?|flares?|flashbacks?|symptoms?|heart|lungs?|brain|weight|sleep|"
+    r"insomnia|appetite|spravato|esketamine|psych|psychiatric|meds|medications?|pills?|shots?|"
+    r"prescriptions?|contract|hold|hospital|er|icu|ward|therapy|therapist|counseling|"
+    r"day|days|night|nights|week|weeks|month|months|year|years|yrs?|times|daily|nightly|weekly|"
+    r"monthly|yearly|ago|last|since|never|always|every|morning|evening)"
+)
+_NOT_TOPIC = re.compile(
+    rf"\d.*|{_NUMBER_WORD}|{_MONTHS}|{_CONDITION}|{_FAMILY}|{MEDICATION}|{_SYMPTOM}",
+    re.IGNORECASE,
+)
+# Words that say a message is about someone: a condition in a message holding one of these is
+# a health detail, with or without "I" or "my" ("recovering alcoholic, 3 yrs sober").
+_PERSONAL = re.compile(
+    rf"\b(?:i|im|i'm|ive|i've|id|i'd|me|my|mine|myself|we|our|us|he|she|his|her|him|they|"
+    rf"their|them|had|has|have|got|was|been|diagnosed|recovering|sober|clean|ago|last|since|"
+    rf"years?|yrs?|months?|weeks?|days?|yesterday|recently|currently|still|again|"
+    rf"{_FAMILY})\b|\d",
+    re.IGNORECASE,
+)
+_CONDITION_WORD = re.compile(rf"\b{_CONDITION}\b", re.IGNORECASE)
+_DOSE_WORDS = (
+    r"(?:\s*(?:\d+(?:\.\d+)?|mg|mgs|mcg|ml|units?|x|times?|a|per|day|daily|twice|once|two|three|"
+    r"four|at|night|morning|evening|bid|tid|qd|prn|tabs?|tablets?|pills?|doses?)\b){0,7}"
+)
+_PLACE_WORD = (  # a word of a town's name: not a word that starts the rest of the sentence
+    r"(?!(?:and|but|so|is|are|can|could|do|does|what|how|where|when|will|would|should|if|too|"
+    r"also|now|currently|please|pls|with|for|a|an|here|there|you|your|at|in|on|to|by|near|"
+    r"from|of|i|we|ketamine|treatment|infusions?|appointments?|sessions?)\b)[^\W\d_][\w'\-]*"
+)
+_LOWER_INTRO_STOP = (
+    r"(?!(?:great|awesome|helpful|confusing|cool|nice|weird|amazing|interesting|hard|scary|new|"
+    r"silly|important|urgent|embarrassing|strange|random|quick|long|my|a|an|the|about|for|"
+    r"what|how|is|it|so|just|really|not|anyone|someone|everyone|nobody|who)\b)"
+)
 
 # (replacement, pattern) in the order they are applied.
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -187,6 +235,36 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "[url]",
         re.compile(
             r"\b(?:https?://|www\.)\S+|\b[\w\-]+\.(?:com|org|net|io|gov|edu|us)\b\S*", re.IGNORECASE
+        ),
+    ),
+    (
+        "[medication]",
+        re.compile(rf"\b{MEDICATION}\b{_DOSE_WORDS}", re.IGNORECASE),
+    ),
+    ("[dose]", re.compile(rf"\b{DOSE}", re.IGNORECASE)),
+    (
+        "[age]",
+        re.compile(
+            rf"\b(?:\d{{1,3}}|{_NUMBER_WORD}(?:[\s\-]{_NUMBER_WORD})?)\s*-?\s*"
+            rf"(?:years?|yrs?|y/?o|y\.o\.?|yo)\s*-?\s*old\b"
+            rf"|\b\d{{1,3}}\s*(?:y/?o|y\.o\.?|yo|yrs?\s*old)\b"
+            rf"|\b(?:age|aged|ages)\s*:?\s*\d{{1,3}}\b"
+            rf"|\b(?:i'?m|im|i\s+am|he'?s|she'?s|hes|shes|they'?re|turning|turned|turn|just\s+turned)"
+            rf"\s+(?:\d{{1,3}}|{_NUMBER_WORD}(?:[\s\-]{_NUMBER_WORD})?)\b(?!\s*(?:%|mg|minutes?|min|"
+            rf"hours?|hrs?|days?|weeks?|months?|sessions?|infusions?|times?|dollars?|miles?))"
+            rf"|(?<![\[;\x00-\x1f\x7f-\x9f])\b\d{{2}}\s*(?:[mf]|male|female)\b"
+            rf"|\bin\s+(?:my|his|her|their|our)\s+(?:early\s+|mid\s*-?\s*|late\s+)?"
+            rf"(?:\d0'?s|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|teens)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "[date]",
+        re.compile(
+            r"\b(?:born|b\.|dob|birthday|class\s+of|graduated|since|in)\s*:?\s*(?:in\s+)?"
+            r"(?:the\s+)?'\d{2}s?\b"
+            r"|\b(?:born|b\.|dob|class\s+of)\s*:?\s*(?:in\s+)?(?:the\s+)?\d{2}s?\b",
+            re.IGNORECASE,
         ),
     ),
     (
@@ -245,6 +323,60 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:id|ssn|ss#|social|member|policy|claim|group|chart|patient|mrn|account|acct|"
             r"license|licence|passport|medicare|medicaid|number|no\.?|#)\s*(?:number|no\.?|#|id)?"
             r"\s*(?:is|:|=)?\s*(?=\S*\d)[\w\-]{3,}",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[place]",
+        re.compile(
+            r"(?P<intro>\b(?:(?:i|we|i'm|im|i\s+am|we're|were|we\s+are|my\s+family|"
+            rf"my\s+{_FAMILY})\s+(?:\w+\s+)?(?:live|lives|living|reside|resides|residing|stay|"
+            r"staying|moved|moving|relocated|relocating|based|located|from|driving|coming|"
+            r"commuting|travell?ing)|how\s+far\s+(?:is\s+it\s+|are\s+you\s+)?(?:from|to)|"
+            r"(?:over|out|up|down|right)\s+(?:by|near|off|past)|"
+            r"(?:drive|commute|hours?|miles?|minutes?)\s+(?:away\s+)?(?:from|to)|"
+            r"(?:close|closer|near|nearest)\s+to|anything\s+(?:near|in|around))"
+            r"\s+(?:in|to|near|outside(?:\s+of)?|out\s+of|around|by|up\s+in|down\s+in|"
+            r"over\s+in|from)?\s*)"
+            rf"{_PLACE_WORD}(?:\s+{_PLACE_WORD}){{0,2}}",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[place]\\g<outro>",
+        re.compile(
+            r"(?P<intro>\b(?:in|around|near)\s+the\s+)[\w'\-]+(?:\s+[\w'\-]+)?"
+            r"(?P<outro>\s+area\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[name]",
+        re.compile(
+            rf"(?P<intro>^\W*(?:(?:hi|hello|hey|good\s+\w+)\W+)?(?:this\s+is|it'?s|its|"
+            rf"my\s+name'?s|name'?s)\s+){_LOWER_INTRO_STOP}[^\W\d_][\w'\-]*"
+            rf"(?=\s*(?:[,.!:;\-]|$|here\b|from\b|and\s+i\b))",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[name]\\g<outro>",
+        re.compile(
+            rf"(?P<intro>(?:^|[.!?]\s+)\W*(?:(?:hi|hello|hey)\W+)?){_LOWER_INTRO_STOP}"
+            rf"[^\W\d_][\w'\-]*(?P<outro>\s+here\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "\\g<intro>[health detail]",
+        re.compile(
+            rf"(?P<intro>(?:^|[.,;:!?(]\s*|\b(?:and|but|also|so)\s+))"
+            rf"(?:just\s+|recently\s+|currently\s+|also\s+|still\s+|was\s+)?"
+            rf"(?:had|have|has|got|been|recovering|diagnosed|suffering|struggling|dealing|"
+            rf"living|history\s+of|hx\s+of|dx(?:'d)?|survivor\s+of|in\s+recovery|on|off|"
+            rf"taking|started|stopped|quit|prescribed|using|years?\s+sober|\d+\s*(?:yrs?|years?)"
+            rf"\s+(?:sober|clean))\b(?=(?:[^.,;:!?()\n]*?)(?:{_CONDITION}|\[medication\]|"
+            rf"\[dose\]|sober|clean)\b)[^.,;:!?()\n]*?{_CLAUSE_END}",
             re.IGNORECASE,
         ),
     ),
@@ -318,6 +450,23 @@ def knowledge_words(texts: Collection[str]) -> frozenset[str]:
     return frozenset(w for text in texts for w in words(text))
 
 
+def article_words(knowledge: Knowledge) -> frozenset[str]:
+    """The words a kept question may contain: those of the articles (titles, topics, headings,
+    passages and their `?` questions) and of the uncovered topics staff wrote (names, phrases,
+    messages, `?` questions), and everyday words (`bot.vocabulary.COMMON_WORDS`); never the
+    example files, which hold what visitors wrote: first names, towns, medications,
+    conditions."""
+    texts = [
+        *(f"{a.title} {' '.join(a.topics)}" for a in knowledge.articles),
+        *(f"{p.section} {p.text} {' '.join(p.questions)}" for p in knowledge.passages),
+        *(
+            f"{t.name} {' '.join(t.phrases)} {t.message} {' '.join(t.questions)}"
+            for t in knowledge.uncovered
+        ),
+    ]
+    return knowledge_words(texts) | COMMON_WORDS
+
+
 def for_staff(question: str, known: Collection[str]) -> str:
     """What may be kept of a visitor's question: its redacted text when it reads as plain
     (`_plain`); else `TOPIC_ONLY` and its topic words (`_topic_words`)."""
@@ -334,6 +483,8 @@ def _plain(redacted: str, known: Collection[str]) -> bool:
     sentence."""
     if _IDENTITY.search(redacted):
         return False
+    if _CONDITION_WORD.search(redacted) and _PERSONAL.search(redacted):
+        return False  # a condition told about someone, with or without "I" or "my"
     rest = _PLACEHOLDER.sub(" ", redacted)
     bases = (c for c in unicodedata.normalize("NFKD", rest) if not unicodedata.combining(c))
     if any(c.isalpha() and not c.isascii() for c in bases):

@@ -18,6 +18,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.analysis import split_words, words
 from bot.classifier import Reading
+from bot.lexicon import mentions_crisis
 from bot.normalize import clean
 
 # A message is crisis when the classifier gives the whole message at least this probability,
@@ -172,9 +173,14 @@ def near_crisis(message: Message) -> bool:
 
 
 def keepable(message: Message, kind: str | None) -> bool:
-    """Whether a message the rules routed to `kind` may be kept for staff (redacted): never a
-    crisis or medical-advice message, nor one that reads near crisis."""
-    return kind not in ("crisis", "medical_advice") and not near_crisis(message)
+    """Whether a message the rules routed to `kind` may be kept for staff (redacted). Two
+    locks: the reading allows it (not a crisis or medical-advice message, nor one that reads
+    near crisis) **and** no crisis word or phrase is in it (`bot.lexicon`), whatever it asks."""
+    return (
+        kind not in ("crisis", "medical_advice")
+        and not near_crisis(message)
+        and not mentions_crisis(message.text)
+    )
 
 
 def route(message: Message) -> str | None:

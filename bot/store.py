@@ -137,7 +137,7 @@ def sqlite_dialect(path: Path | str) -> Dialect:
 
     def connect() -> Connection:
         try:
-            _create_private(Path(path))
+            create_private(Path(path))
             conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
             use_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
@@ -168,11 +168,19 @@ def use_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
-def _create_private(path: Path) -> None:
+def private_folder(path: Path) -> Path:
+    """Create the folder `path` readable by its owner only (0700) when it is new (folders above
+    it that are missing too are made as usual); an existing folder keeps its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)  # another worker may create it first
+    return path
+
+
+def create_private(path: Path) -> None:
     """Create the SQLite file readable by its owner only (0600), in a folder of the owner's only
     (0700) when the folder is new too. SQLite gives the -wal and -shm files it creates the
     database file's permissions. An existing file or folder is left as it is."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     with contextlib.suppress(FileExistsError):  # another worker may create it first
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 

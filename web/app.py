@@ -20,6 +20,7 @@ from bot import __version__
 from bot.assistant import Assistant
 from bot.encoder import EncoderError
 from bot.knowledge import Knowledge
+from bot.store import private_folder
 from web.admin import admin
 from web.middleware import (
     BodyLimitMiddleware,
@@ -28,6 +29,7 @@ from web.middleware import (
     TrailingSlashMiddleware,
     error_body,
 )
+from web.origin import CrossOriginPost
 from web.ratelimit import RateLimited, SharedRateLimiter
 from web.readiness import ready
 from web.recorder import Recorder
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, knowledge: Knowledge | None = N
     """Build the app: load the knowledge once (or take it, already checked), mount pages, API,
     static files and handlers."""
     settings = settings or Settings()
+    private_folder(settings.data_folder)  # before anything is written there (0700 when new)
     holder = KnowledgeHolder(load_assistant(settings, knowledge), settings.knowledge_dir)
     recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
     roster = Roster(settings.data_folder / "workers", host=settings.server_name)
@@ -155,6 +158,13 @@ def create_app(settings: Settings | None = None, knowledge: Knowledge | None = N
         response = page_error(request, 429, "Please wait a moment", message)
         response.headers.update(headers)
         return response
+
+    @app.exception_handler(CrossOriginPost)
+    async def cross_origin_post(request: Request, exc: CrossOriginPost) -> Response:
+        message = "This form can only be sent from the chat's own page. Please ask there."
+        if wants_json(request):
+            return JSONResponse(error_body("cross_origin", message), 403)
+        return page_error(request, 403, "Please use the chat's own page", message)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.headers import security_headers
+
 
 def error_body(code: str, message: str) -> dict[str, Any]:
     """The one JSON error shape: {"error": {"code": ..., "message": ...}}."""
@@ -59,7 +61,7 @@ class BodyLimitMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"The request is larger than {self.max_bytes} bytes."
         headers = {"connection": "close"}
-        headers.update((k.decode(), v.decode()) for k, v in _security_headers("'none'"))
+        headers.update((k.decode(), v.decode()) for k, v in security_headers("'none'"))
         response = JSONResponse(error_body("too_large", message), 413, headers=headers)
         await response(scope, receive, send)
 
@@ -71,27 +73,12 @@ class _TooLarge(HTTPException):
         super().__init__(413, f"The request is larger than {max_bytes} bytes.")
 
 
-def _security_headers(frame_ancestors: str) -> list[tuple[bytes, bytes]]:
-    csp = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; "
-        f"frame-ancestors {frame_ancestors}"
-    )
-    return [
-        (b"content-security-policy", csp.encode()),
-        (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"no-referrer"),
-        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-        (b"cross-origin-opener-policy", b"same-origin"),
-    ]
-
-
 class SecurityHeadersMiddleware:
     """Adds CSP (no inline script; frame-ancestors from settings) and other headers."""
 
     def __init__(self, app: ASGIApp, frame_ancestors: str) -> None:
         self.app = app
-        self.headers = _security_headers(frame_ancestors)
+        self.headers = security_headers(frame_ancestors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -16,10 +16,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from bot.store import use_wal
+from bot.store import create_private, use_wal
 
 log = logging.getLogger("faqbot.ratelimit")
 PURGE_EVERY_S = 60.0
+BUSY_MS = 2000  # how long a check waits for another worker's transaction on the file
 
 
 class RateLimited(Exception):
@@ -78,8 +79,12 @@ class SharedRateLimiter:
     Each check is one short write transaction (the file is never synced to disk: losing it
     only refills the buckets). Buckets that would be full again are deleted at the first check
     after PURGE_EVERY_S, so the file stays small and keeps a visitor's address only while it
-    counts. If the file cannot be used (a read-only or full disk), this worker
-    falls back to its own in-memory buckets and says so once in the log.
+    counts: the file and its -wal and -shm are the owner's only (0600), deleted rows are
+    overwritten with zeros (`secure_delete`), and the write-ahead log, which holds every
+    address written since the last checkpoint, is emptied after each purge (a checkpoint that
+    never waits; tried again at the next checks while other workers are busy with the file).
+    If the file cannot be used (a read-only or full disk), this worker falls back to its own
+    in-memory buckets and says so once in the log.
     """
 
     def __init__(
@@ -96,15 +101,17 @@ class SharedRateLimiter:
         self.fallback = RateLimiter(per_minute, burst, clock=clock)
         self._local = threading.local()
         self._purged = 0.0
+        self._log_to_empty = False  # a purge happened since the write-ahead log was emptied
         self._failed = False
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None)
+            create_private(self.path)
+            conn = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
             use_wal(conn)
             conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA secure_delete=ON")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS buckets "
                 "(address TEXT PRIMARY KEY, tokens REAL NOT NULL, seen REAL NOT NULL)"
@@ -142,12 +149,28 @@ class SharedRateLimiter:
             if now - self._purged >= PURGE_EVERY_S:  # forget buckets that have refilled:
                 self._purged = now  # a visitor's address is kept no longer than it counts
                 conn.execute("DELETE FROM buckets WHERE seen < ?", (now - self.burst / self.rate,))
+                self._log_to_empty = True
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        if self._log_to_empty:
+            self._log_to_empty = not _emptied_log(conn)
         self._failed = False
         return wait
+
+
+def _emptied_log(conn: sqlite3.Connection) -> bool:
+    """Copy the write-ahead log into the file and truncate it to nothing, without waiting for
+    other connections (a visitor's request must not wait here); False when they were busy."""
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.OperationalError:
+        busy = 1
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+    return not busy
 
 
 Limiter = RateLimiter | SharedRateLimiter

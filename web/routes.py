@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot import __version__
 from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
-from bot.brand import LOGO_TYPES
+from bot.brand import LOGO_MAX_BYTES, LOGO_TYPES
+from bot.files import Refused, read_bytes
 from bot.store import StoreError
+from web.origin import FromOurPages
 from web.ratelimit import RateLimit
 from web.recorder import StoreStatus
 from web.state import AssistantDep, KnowledgeHolder
@@ -124,8 +126,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses={429: {"model": ErrorResponse}, **ERRORS},
     summary="Answer one question",
 )
-def ask(request: Request, body: AskRequest, assistant: AssistantDep, _: RateLimit) -> Answer:
+def ask(
+    request: Request, response: Response, body: AskRequest, assistant: AssistantDep, _: RateLimit
+) -> Answer:
     """Safety rules first, then retrieval; returns the answer's JSON form."""
+    response.headers["cache-control"] = "no-store"  # it holds the question
     answer = assistant.ask(body.question)
     request.app.state.recorder.reply(assistant, answer)
     return answer
@@ -197,7 +202,8 @@ def feedback(request: Request, body: Feedback, assistant: AssistantDep, _: RateL
 def feedback_form(
     request: Request,
     assistant: AssistantDep,
-    _: RateLimit,
+    _: FromOurPages,
+    __: RateLimit,
     helpful: Annotated[str, Form()] = "",
     passage: Annotated[list[str] | None, Form()] = None,
     question: Annotated[str, Form()] = "",
@@ -260,6 +266,8 @@ def _chat(
     response: Response = request.app.state.templates.TemplateResponse(
         request, "chat.html", context, status_code=status
     )
+    if question is not None or notice:  # the reply to a post: it may show what was asked
+        response.headers["cache-control"] = "no-store"
     return response
 
 
@@ -275,7 +283,8 @@ def chat_page(request: Request, assistant: AssistantDep) -> Response:
 def chat_post(
     request: Request,
     assistant: AssistantDep,
-    _: RateLimit,
+    _: FromOurPages,
+    __: RateLimit,
     question: Annotated[str, Form()] = "",
 ) -> Response:
     """The chat without JavaScript: the form posts here and the reply is rendered."""
@@ -353,12 +362,16 @@ def brand_stylesheet(assistant: AssistantDep) -> Response:
 
 @pages.get("/brand/logo")
 def brand_logo(assistant: AssistantDep) -> Response:
-    """The clinic's logo file from the knowledge folder (checked when the knowledge loads)."""
+    """The clinic's logo file from the knowledge folder, read by the knowledge's own rule each
+    time (`bot.files.read_bytes`): a regular file inside the folder, so a link put in its
+    place after a good load (to /etc/passwd, or the store) is not served."""
     k = assistant.knowledge
     if not k.clinic.logo:
         raise HTTPException(404)
     path = Path(k.folder) / k.clinic.logo
-    if not path.is_file():
-        raise HTTPException(404)
+    try:
+        data = read_bytes(path, Path(k.folder), LOGO_MAX_BYTES)
+    except (Refused, OSError):
+        raise HTTPException(404) from None
     media_type = LOGO_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media_type, headers={"cache-control": "max-age=300"})
+    return Response(data, media_type=media_type, headers={"cache-control": "max-age=300"})

@@ -8,7 +8,8 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import uvicorn
@@ -17,14 +18,17 @@ from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
+from web.headers import security_headers
 from web.logs import configure_logging, log_config
 from web.settings import Settings
 from web.startup import StartupError, check_knowledge
 
 
 class ServerConfig(uvicorn.Config):
-    """uvicorn's configuration plus our limits for slow or oversized requests (it travels to
-    each worker process with the rest)."""
+    """uvicorn's configuration plus our limits for slow or oversized requests and for requests
+    in progress, and the headers of the server's own refusals (it travels to each worker
+    process with the rest). uvicorn's `limit_concurrency` is not used: it counts every open
+    connection, so 300 idle ones shut every visitor out."""
 
     def __init__(
         self,
@@ -32,19 +36,27 @@ class ServerConfig(uvicorn.Config):
         *,
         max_header_bytes: int,
         request_timeout: float,
+        max_requests: int | None = None,
+        frame_ancestors: str = "'self'",
         **kwargs: Any,
     ):
         super().__init__(app, **kwargs)
         self.max_header_bytes = max_header_bytes
         self.request_timeout = request_timeout
+        self.max_requests = max_requests
+        self.frame_ancestors = frame_ancestors
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol (its fastest HTTP/1.1 parser; h11 took about as long per
-    request as the whole app), with TCP_NODELAY on every connection and two limits httptools
-    lacks: the request line and headers must fit in `max_header_bytes` (else 431), and a request
+    request as the whole app), with TCP_NODELAY on every connection and three limits httptools
+    lacks: the request line and headers must fit in `max_header_bytes` (else 431), a request
     must arrive whole within `request_timeout` seconds of the connection or of its first byte
-    (else the connection is closed: a client sending a byte a minute holds no worker slot).
+    (else the connection is closed: a client sending a byte a minute holds no worker slot), and
+    at most `max_requests` requests are served at once (else 503 `too_busy`). A request counts
+    from the moment it has arrived whole until its reply is sent: idle keep-alive connections
+    and requests still arriving hold no place (the timeouts bound those). The 431 and 503 carry
+    the security headers of every other reply (`web.headers`).
 
     TCP_NODELAY: with `--workers` above 1, uvicorn binds the shared socket without naming the TCP
     protocol, so asyncio does not set TCP_NODELAY on accepted connections; on keep-alive
@@ -55,6 +67,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(config, *args, **kwargs)
         self.max_header_bytes: int = getattr(config, "max_header_bytes", 16_384)
         self.request_timeout: float = getattr(config, "request_timeout", 10.0)
+        self.max_requests: int | None = getattr(config, "max_requests", None)
+        self.refusal_headers = security_headers(getattr(config, "frame_ancestors", "'self'"))
         self._header_bytes = 0
         self._tail = b""  # the last bytes seen, to find a blank line split across reads
         self._in_headers = True
@@ -97,9 +111,25 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
-        # uvicorn answers a request over the connection cap (FAQBOT_MAX_CONNECTIONS) with its
-        # own plain-text 503; ours is the API's JSON error, with a time to come back.
-        super()._start_asgi_task(cycle, too_busy if app is service_unavailable else app)
+        # Over the cap of requests in progress (FAQBOT_MAX_CONNECTIONS): the API's JSON error,
+        # with a time to come back (uvicorn's own cap, if set, answers in plain text).
+        if app is service_unavailable or (
+            self.max_requests is not None and self.requests_in_progress() >= self.max_requests
+        ):
+            app = partial(too_busy, headers=self.refusal_headers)
+        super()._start_asgi_task(cycle, app)
+
+    def requests_in_progress(self) -> int:
+        """Requests of this worker that arrived whole and whose reply is not yet sent (this
+        connection's new request not counted: its body may still be coming)."""
+        return sum(
+            1
+            for connection in self.connections
+            if connection is not self
+            and (cycle := getattr(connection, "cycle", None)) is not None
+            and not cycle.more_body
+            and not cycle.response_complete
+        )
 
     def _refuse_headers(self) -> None:
         self._in_headers = False
@@ -107,11 +137,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.logger.info("request headers over %d bytes refused", self.max_header_bytes)
         if not self.transport.is_closing():
             body = b"Request headers too large."
+            headers = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"connection", b"close"),
+                (b"content-length", str(len(body)).encode()),
+                *self.refusal_headers,
+            ]
             self.transport.write(
                 b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                b"content-type: text/plain; charset=utf-8\r\n"
-                b"connection: close\r\n"
-                b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                + b"".join(k + b": " + v + b"\r\n" for k, v in headers)
+                + b"\r\n"
+                + body
             )
             self.transport.close()
 
@@ -143,8 +179,10 @@ TOO_BUSY = json.dumps(
 ).encode()
 
 
-async def too_busy(scope: Any, receive: Any, send: Any) -> None:
-    """The reply to a request over the connection cap: 503, JSON, and the connection closed."""
+async def too_busy(
+    scope: Any, receive: Any, send: Any, headers: Sequence[tuple[bytes, bytes]] = ()
+) -> None:
+    """The reply to a request over the cap: 503, JSON, `headers`, and the connection closed."""
     await send(
         {
             "type": "http.response.start",
@@ -154,6 +192,7 @@ async def too_busy(scope: Any, receive: Any, send: Any) -> None:
                 (b"content-length", str(len(TOO_BUSY)).encode()),
                 (b"retry-after", b"5"),
                 (b"connection", b"close"),
+                *headers,
             ],
         }
     )
@@ -238,7 +277,8 @@ def server_config(
         server_header=False,
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or "",  # never uvicorn's FORWARDED_ALLOW_IPS or its default
-        limit_concurrency=settings.max_connections,
+        max_requests=settings.max_connections,
+        frame_ancestors=settings.frame_ancestors,
         timeout_graceful_shutdown=10,
         http=LimitedHttpToolsProtocol,
         loop="web.server:OwnListenerEventLoop" if own_listeners else "auto",

@@ -140,7 +140,9 @@ class Settings(BaseSettings):
         200,
         ge=1,
         le=100_000,
-        description="Open connections one worker accepts; above it a request gets 503 at once.",
+        description="Requests one worker serves at once (arrived whole, reply not yet sent); "
+        "above it a request gets 503 at once. Idle and half-sent connections do not count: "
+        "the request timeout closes them.",
     )
     max_header_bytes: int = Field(
         16_384,

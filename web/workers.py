@@ -22,7 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.store import Store
+from bot.store import Store, private_folder
 
 GENERATION = "generation"
 
@@ -56,7 +56,7 @@ class Roster:
 
     def bump(self) -> int:
         """Raise the reload generation by one (under a lock: two at once both count)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         with open(self.folder / f"{GENERATION}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             generation = self.generation() + 1
@@ -65,7 +65,7 @@ class Roster:
 
     def report(self, status: WorkerStatus) -> None:
         """Write this worker's status (and forget workers of this host that have exited)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         self._replace(self._file(status.pid), json.dumps(asdict(status)))
         for path in self.folder.glob(f"{self.host}-*.json"):
             pid = path.stem.rsplit("-", 1)[-1]
