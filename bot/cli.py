@@ -1,4 +1,5 @@
-"""The `faqbot` command: check, ask and eval. (`serve` is added by `web.cli`.)"""
+"""The `faqbot` command: init, import, check, ask and eval. (`serve` and `report` are added by
+`web.cli`.)"""
 
 from __future__ import annotations
 
@@ -77,6 +78,21 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"  faqbot serve --knowledge {folder}"
     )
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Write each FAQ source (a web page or its address, Markdown, CSV/TSV, .docx) as a new
+    article of the knowledge folder, for staff to review; exit 1 if any was refused."""
+    from bot.importing import ImportRefused, describe, import_source
+
+    code = 0
+    for source in args.sources:
+        try:
+            print(describe(import_source(source, Path(args.knowledge))))
+        except ImportRefused as exc:
+            print(f"faqbot import: {exc}", file=sys.stderr)
+            code = 1
+    return code
 
 
 def _load(folder: str) -> Assistant | None:
@@ -272,6 +288,21 @@ def build_parser(
     init = sub.add_parser("init", help="write a new knowledge folder from the shipped example")
     init.add_argument("folder", metavar="DIR", help="the folder to create (new or empty)")
     init.set_defaults(handler=cmd_init)
+    imp = sub.add_parser(
+        "import",
+        help="turn an existing FAQ into an article to review",
+        description="Turn an existing FAQ into a new article of the knowledge folder, one "
+        "passage per question, for staff to review before the bot uses it.",
+    )
+    imp.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a saved web page (.html) or its https:// address, a Markdown file, a CSV or "
+        "TSV of question,answer rows, or a Word document (.docx)",
+    )
+    _knowledge_arg(imp)
+    imp.set_defaults(handler=cmd_import)
     check = sub.add_parser("check", help="validate the knowledge files")
     _knowledge_arg(check)
     check.set_defaults(handler=cmd_check)
@@ -318,7 +349,7 @@ def main(
     args = build_parser(extra or {}).parse_args(argv)
     if "knowledge" in args:
         args.knowledge = knowledge_folder(args.knowledge)
-        if args.command in ("check", "ask", "eval"):  # `serve` says it in its own words
+        if args.command in ("check", "ask", "eval", "import"):  # `serve` says it its own way
             _announce_knowledge(args.knowledge)
     handler: Command = args.handler
     return handler(args)
