@@ -41,10 +41,23 @@ def _knowledge_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def knowledge_folder(given: str | None) -> str:
-    """The knowledge folder a command uses: --knowledge, else FAQBOT_KNOWLEDGE_DIR, else
-    `knowledge` in the current folder."""
-    return given or os.environ.get(KNOWLEDGE_ENV) or DEFAULT_KNOWLEDGE
+def is_knowledge_folder(folder: Path) -> bool:
+    """Whether `folder` looks like a knowledge folder (an articles folder or a clinic.txt)."""
+    return (folder / "articles").is_dir() or (folder / "clinic.txt").is_file()
+
+
+def knowledge_folder(given: str | None, here: Path | None = None) -> str:
+    """The knowledge folder a command uses: --knowledge, else FAQBOT_KNOWLEDGE_DIR, else the
+    current folder when it is a knowledge folder (or its articles or examples folder is),
+    else `knowledge` in the current folder."""
+    if given or os.environ.get(KNOWLEDGE_ENV):
+        return given or os.environ[KNOWLEDGE_ENV]
+    here = here or Path.cwd()
+    if is_knowledge_folder(here):
+        return "."
+    if here.name in ("articles", "examples") and is_knowledge_folder(here.parent):
+        return ".."
+    return DEFAULT_KNOWLEDGE
 
 
 def _announce_knowledge(folder: str) -> None:
@@ -54,8 +67,9 @@ def _announce_knowledge(folder: str) -> None:
     print(f"faqbot: knowledge folder {path}", file=sys.stderr)
     if not path.exists():
         print(
-            f"faqbot: {path} does not exist; `faqbot init {folder}` writes the example "
-            "knowledge there for your clinic to edit, or pass --knowledge DIR.",
+            f"faqbot: {path} does not exist. Run the command inside your knowledge folder "
+            f"(cd into it), or pass --knowledge DIR; `faqbot init {folder}` would write a new "
+            "one there from the shipped example.",
             file=sys.stderr,
         )
 
@@ -72,10 +86,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(
         f"Wrote the example knowledge to {folder.resolve()}.\n"
         f"Next: enter your clinic's contact details in {folder / 'clinic.txt'} (the example "
-        f"phone number and e-mail are placeholders), edit the articles (README.md there "
-        f"explains each file), then run\n"
-        f"  faqbot check --knowledge {folder}\n"
-        f"  faqbot serve --knowledge {folder}"
+        f"phone number and e-mail are placeholders), edit the articles or bring in your FAQ "
+        f"with `faqbot import` (README.md there explains each file), then, inside the folder,\n"
+        f"  cd {folder}\n"
+        f"  faqbot check\n"
+        f"  faqbot serve"
     )
     return 0
 

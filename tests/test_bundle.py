@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.bundle import example_knowledge, init_knowledge
+from bot.cli import knowledge_folder
 from bot.knowledge import load_knowledge
 from tests.conftest import SHIPPED_KNOWLEDGE
 from web.cli import main
@@ -21,7 +22,8 @@ def test_init_writes_a_valid_folder_with_the_example_contact_warnings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["init", str(tmp_path / "clinic-kb")]) == 0
-    assert "faqbot check --knowledge" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"cd {tmp_path / 'clinic-kb'}\n  faqbot check\n  faqbot serve" in out
     knowledge = load_knowledge(tmp_path / "clinic-kb")
     assert not knowledge.errors
     assert knowledge.version == load_knowledge(SHIPPED_KNOWLEDGE).version
@@ -56,6 +58,44 @@ def test_a_missing_knowledge_folder_points_to_init(
     err = capsys.readouterr().err
     assert f"knowledge folder {tmp_path / 'nowhere'}" in err
     assert f"faqbot init {tmp_path / 'nowhere'}" in err
+
+
+@pytest.mark.parametrize("where", [".", "articles", "examples"])
+def test_commands_inside_a_knowledge_folder_use_it(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = init_knowledge(tmp_path / "clinic-kb")
+    monkeypatch.delenv("FAQBOT_KNOWLEDGE_DIR", raising=False)
+    monkeypatch.chdir(folder / where)
+    assert main(["check"]) == 0
+    out, err = capsys.readouterr()
+    assert f"knowledge folder {folder}\n" in err
+    assert "All good" in out or "0 error(s)" in out
+    assert not (folder / where / "knowledge").exists()
+
+
+def test_a_command_outside_any_knowledge_folder_says_to_go_inside_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("FAQBOT_KNOWLEDGE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert f"knowledge folder {tmp_path / 'knowledge'}" in err
+    assert "inside your knowledge folder (cd into it), or pass --knowledge DIR" in err
+
+
+def test_the_option_and_the_environment_win_over_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside = init_knowledge(tmp_path / "inside")
+    monkeypatch.delenv("FAQBOT_KNOWLEDGE_DIR", raising=False)
+    assert knowledge_folder("other", inside) == "other"
+    assert knowledge_folder(None, inside) == "."
+    assert knowledge_folder(None, inside / "articles") == ".."
+    assert knowledge_folder(None, tmp_path) == "knowledge"
+    monkeypatch.setenv("FAQBOT_KNOWLEDGE_DIR", "from-env")
+    assert knowledge_folder(None, inside) == "from-env"
 
 
 def test_commands_use_and_name_the_knowledge_folder_from_the_environment(

@@ -21,9 +21,10 @@ def check_knowledge(settings: Settings) -> Knowledge:
     folder = settings.knowledge_dir
     if not folder.exists():
         raise StartupError(
-            f"The knowledge folder {folder.resolve()} does not exist, so the chat cannot start: "
-            f"`faqbot init {folder}` writes the example knowledge there for your clinic to "
-            "edit, or pass --knowledge DIR (or set FAQBOT_KNOWLEDGE_DIR) to use another folder."
+            f"The knowledge folder {folder.resolve()} does not exist, so the chat cannot start. "
+            "Run `faqbot serve` inside your knowledge folder (cd into it), or pass --knowledge "
+            f"DIR (or set FAQBOT_KNOWLEDGE_DIR); `faqbot init {folder}` would write a new one "
+            "there from the shipped example."
         )
     knowledge = load_knowledge(folder)
     if knowledge.errors:
