@@ -168,8 +168,8 @@ def test_an_answer_keeps_its_paragraphs_and_list_items_as_lines() -> None:
 
 def test_links_keep_their_address_made_absolute_against_the_pages() -> None:
     home = answer(read("wordpress-blocks.html"), "Who takes me home afterwards?")
-    assert "See our getting home guide (https://www.peakvalley.example/getting-home/) for" in (
-        home[0]
+    assert (
+        "See our getting home guide (https://www.peakvalley.example/getting-home/) for" in (home[0])
     )
     portal = answer(read("wix.html"), "Can I message the care team between sessions?")
     assert "our patient portal (https://portal.frontrangerenewal.example)" in portal[0]

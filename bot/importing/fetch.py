@@ -83,6 +83,8 @@ def fetch_page(url: str, timeout: float = TIMEOUT_S, max_bytes: int = MAX_BYTES)
                     raise TimeoutError
             return Page(response.geturl(), bytes(body), response.headers.get_content_charset())
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise ImportRefused(f"{url} redirects to an address that is not a web page") from None
         raise ImportRefused(
             f"{url}: the site answered {exc.code} {exc.reason}; check the address"
         ) from None

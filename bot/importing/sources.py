@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -116,7 +117,9 @@ def faq_from_table(text: str, delimiter: str, source: str, title: str) -> Faq:
     """The FAQ of a spreadsheet saved as CSV or TSV: a question and an answer on each row.
     A first row naming the columns (question, answer, optionally section) is read as headers;
     otherwise the first column is the question and the second the answer."""
-    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter)]
+    rows = [
+        [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
     rows = [row for row in rows if any(row)]
     if not rows:
         raise ImportRefused(f"{source} is empty")
@@ -154,7 +157,7 @@ def faq_from_docx(data: bytes, source: str) -> Faq:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError):
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise ImportRefused(f"{source} is not a Word document (.docx) that can be read") from None
     parts: list[str] = ["<main>"]
     listing = False
