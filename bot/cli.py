@@ -350,7 +350,8 @@ def build_parser(
     _knowledge_arg(ev)
     ev.set_defaults(handler=cmd_eval)
     for name, (handler, add_arguments) in extra.items():
-        p = sub.add_parser(name)
+        summary = (handler.__doc__ or "").strip().splitlines()[0].rstrip(".")
+        p = sub.add_parser(name, help=summary[:1].lower() + summary[1:], description=summary)
         add_arguments(p)
         p.set_defaults(handler=handler)
     return parser

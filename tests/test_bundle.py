@@ -119,3 +119,13 @@ def test_report_names_its_store_in_the_data_folder(
     assert f"store SQLite file {store}" in capsys.readouterr().err
     assert store.is_file()
     assert not (tmp_path / "data").exists()
+
+
+def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    listed = out.split("positional arguments:")[1].split("options:")[0]
+    for command in ("init", "import", "check", "ask", "eval", "serve", "report"):
+        line = next(x for x in listed.splitlines() if x.strip().startswith(command + " "))
+        assert len(line.split(command, 1)[1].strip()) > 10, line
