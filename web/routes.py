@@ -16,6 +16,7 @@ from bot.answer import Answer
 from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.brand import LOGO_TYPES
 from bot.store import StoreError
+from web.icon import favicon
 from web.ratelimit import RateLimit
 from web.recorder import StoreStatus
 from web.state import AssistantDep, KnowledgeHolder
@@ -348,6 +349,17 @@ def brand_stylesheet(assistant: AssistantDep) -> Response:
         f"@media (prefers-color-scheme: light) {{ :root {{ --accent: {colour}; }} }}\n",
         media_type="text/css; charset=utf-8",
         headers={"cache-control": "public, max-age=300"},
+    )
+
+
+@pages.get("/favicon.ico")
+def favicon_icon(assistant: AssistantDep) -> Response:
+    """The site's icon, in the clinic's colour (browsers ask for it on every site)."""
+    colour = assistant.knowledge.clinic.brand_color or DEFAULT_BRAND
+    return Response(
+        favicon(colour),
+        media_type="image/vnd.microsoft.icon",
+        headers={"cache-control": "public, max-age=86400"},
     )
 
 
