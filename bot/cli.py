@@ -267,9 +267,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"crisis recall     {report.crisis_recall:.3f}")
         print(f"crisis FP rate    {report.crisis_fp_rate:.3f}")
         print(f"crisis keepable   {report.crisis_kept} (crisis messages staff could see)")
+        if report.failures:
+            print(f"\nAnswered otherwise than expected ({len(report.failures)}):")
         for f in report.failures:
             print(
-                f"FAIL {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
+                f"  {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
                 f"{f['got']}"
                 + (
                     f" (first passage {f['first_passage']}, rank {f['rank']})"
