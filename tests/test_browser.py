@@ -36,6 +36,11 @@ from playwright.sync_api import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.browser
+# Playwright waits 5 s by default for an expectation to come true. A CI run on a loaded
+# two-core machine failed once with `unexpected value "0"`: Playwright's words for a count
+# (here of replies, each of which waits on the bot) still 0 when the 5 s ran out. A reply is
+# waited for as a visitor would; a real failure still fails, 20 s later.
+expect.set_options(timeout=20_000)
 ADMIN_TOKEN = "browser-test-admin-token"
 FLAGS = [
     "--no-sandbox",
