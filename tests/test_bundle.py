@@ -129,3 +129,16 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
     for command in ("init", "import", "check", "ask", "eval", "serve", "report"):
         line = next(x for x in listed.splitlines() if x.strip().startswith(command + " "))
         assert len(line.split(command, 1)[1].strip()) > 10, line
+
+
+def test_the_copied_staff_guide_uses_the_command_as_installed_and_covers_import_and_admin(
+    tmp_path: Path,
+) -> None:
+    guide = (init_knowledge(tmp_path / "kb") / "README.md").read_text(encoding="utf-8")
+    blocks = guide.split("```sh\n")[1:]
+    commands = [line for block in blocks for line in block.split("```")[0].splitlines() if line]
+    assert commands and all(c.startswith("faqbot ") for c in commands), commands
+    for command in ("faqbot check", "faqbot import", "faqbot serve"):
+        assert command in commands or any(c.startswith(command) for c in commands), command
+    assert "## The staff page" in guide and "/admin" in guide
+    assert "command not found" in guide  # what to do when the command is elsewhere
