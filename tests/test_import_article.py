@@ -208,3 +208,28 @@ def test_the_bot_answers_each_imported_question_with_that_pages_answer_first(
         if first != passage.id:
             missed.append(f"{question!r} -> {first}")
     assert not missed, missed
+
+
+def test_a_question_asked_twice_on_a_page_is_written_once(clinic: Path) -> None:
+    page = (
+        "<main><h2>Hours</h2><h3>Are you open on Mondays?</h3><p>Yes, from 8.</p>"
+        "<h2>Visits</h2><h3>Are you open on Mondays?</h3><p>Yes.</p></main>"
+    )
+    (clinic / "twice.html").write_text(page, encoding="utf-8")
+    written = import_source(str(clinic / "twice.html"), clinic)
+    assert written.passages == 1
+    assert written.skipped == ("'Are you open on Mondays?': asked twice; the first answer is kept",)
+    reviewed(written.path)
+    assert not load_knowledge(clinic).errors
+
+
+def test_a_question_that_is_already_an_example_message_is_named_with_where(
+    clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = "<main><h3>How much is one infusion?</h3><p>See our price list.</p></main>"
+    (clinic / "price.html").write_text(page, encoding="utf-8")
+    assert main(["import", str(clinic / "price.html"), "--knowledge", str(clinic)]) == 0
+    out = capsys.readouterr().out
+    no_answer = clinic / "examples" / "no-answer.txt"
+    line = no_answer.read_text(encoding="utf-8").splitlines().index("how much is one infusion")
+    assert f"'How much is one infusion?' is also {no_answer}:{line + 1}" in out

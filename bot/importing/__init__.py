@@ -37,6 +37,12 @@ def describe(written: Written) -> str:
         *(f"  note: {note}" for note in faq.notes),
         *(f"  left out {why}" for why in written.skipped),
     ]
+    if written.elsewhere:
+        lines.append(
+            "  already example messages elsewhere (a message teaches one thing: `faqbot check` "
+            "will ask you to keep one):"
+        )
+        lines += [f"    {where}" for where in written.elsewhere]
     if written.topics:
         lines.append(
             "  uncovered-topics.txt lists topics these questions are about; the bot answers "

@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from bot.analysis import stem, words
+from bot.examples import example_key
 from bot.importing.faq import DEFAULT_TITLE, Entry, Faq, ImportRefused, clean_line
-from bot.knowledge import parse_article, parse_clinic, parse_uncovered, slugify
+from bot.knowledge import load_knowledge, parse_article, parse_clinic, parse_uncovered, slugify
 
 MAX_ID_WORDS = 8
 MAX_SLUG_CHARS = 60
@@ -32,6 +33,7 @@ class Written:
     passages: int
     skipped: tuple[str, ...]  # questions left out, each with why
     topics: dict[str, list[str]]  # uncovered topic -> imported questions it would catch
+    elsewhere: tuple[str, ...] = ()  # imported questions already example messages, and where
 
 
 def ascii_slug(text: str, max_chars: int = MAX_SLUG_CHARS) -> str:
@@ -128,9 +130,14 @@ def article_text(
     ]
     skipped: list[str] = []
     written = 0
+    asked: set[str] = set()
     for section in sections:
         out += ["", f"## {section}"]
         for entry in (e for e in faq.entries if (e.section or faq.title) == section):
+            key = example_key(entry.question)
+            if key in asked:
+                skipped.append(f"{entry.question!r}: asked twice; the first answer is kept")
+                continue
             lines = _answer_lines(entry)
             if lines is None:
                 skipped.append(
@@ -140,6 +147,7 @@ def article_text(
                 continue
             passage_id = _unique(ascii_slug(" ".join(entry.question.split()[:MAX_ID_WORDS])), taken)
             out += ["", f"<!-- id: {passage_id} -->", f"? {clean_line(entry.question)}", *lines]
+            asked.add(key)
             written += 1
     return "\n".join(out) + "\n", written, skipped
 
@@ -171,6 +179,18 @@ def uncovered_overlap(folder: Path, questions: Iterable[str]) -> dict[str, list[
     return found
 
 
+def already_examples(folder: Path, questions: Iterable[str]) -> list[str]:
+    """Imported questions that are already example messages of the knowledge (an example
+    file, another paragraph's or a topic's `?` line), each with where: a message can teach one
+    thing only, so `faqbot check` will ask staff to keep one."""
+    examples = {example_key(e.text): e for e in load_knowledge(folder).examples}
+    found = []
+    for question in questions:
+        if (example := examples.get(example_key(question))) is not None:
+            found.append(f"{question!r} is also {example.where}")
+    return found
+
+
 def _words(text: str) -> str:
     """The text's words, stemmed ("eating before" reads as "eat befor", like "eat before")."""
     return " ".join(stem(w) for w in words(text))
@@ -193,6 +213,8 @@ def write_article(folder: Path, faq: Faq, today: date | None = None) -> Written:
     while (articles / f"{name}.md").exists():
         n += 1
         name = f"{slug}-{n}"
+    questions = [e.question for e in faq.entries]
+    elsewhere = already_examples(folder, questions)  # read before the article is there
     text, count, skipped = article_text(
         faq, publisher_for(folder, faq), taken_ids(folder), today or date.today()
     )
@@ -213,5 +235,5 @@ def write_article(folder: Path, faq: Faq, today: date | None = None) -> Written:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
         raise ImportRefused(f"cannot write {path} ({exc.strerror or exc})") from None
-    overlap = uncovered_overlap(folder, (e.question for e in faq.entries))
-    return Written(path, faq, count, tuple(skipped), overlap)
+    overlap = uncovered_overlap(folder, questions)
+    return Written(path, faq, count, tuple(skipped), overlap, tuple(elsewhere))
