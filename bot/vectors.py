@@ -38,6 +38,8 @@ from bot.encoder import MODEL_SHA256, Encoder, Vectors, default_cache_dir
 from bot.normalize import clean, sentences
 
 log = logging.getLogger("faqbot.vectors")
+PROGRESS_FROM = 500  # sentences to encode at once from which progress is logged
+PROGRESS_STEPS = 10
 MAX_CACHED = 50_000  # vectors kept in the cache file (~75 MB); older ones are dropped
 MAX_SENTENCES = 8  # the evaluation sets' messages have 5 at most
 MAX_MESSAGE_TOKENS = 160  # theirs have 101 at most; 500 characters of English make ~130
@@ -152,13 +154,34 @@ class VectorCache:
                         k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors
                     }
                     if missing:
-                        log.info("encoding %d new knowledge sentences", len(missing))
-                        encoded = self.encoder.encode(list(missing.values()))
-                        self._vectors.update(zip(missing, encoded, strict=True))
+                        self._vectors.update(zip(missing, self._encode(missing), strict=True))
                         self._save()
             if not keys:
                 return np.zeros((0, self.encoder.dim), dtype=np.float32)
             return np.stack([self._vectors[k] for k in keys])
+
+    def _encode(self, missing: dict[str, str]) -> Vectors:
+        """Encode the texts of `missing`, saying how far it got: a first start encodes
+        thousands of example sentences, which takes a while (a restart finds them cached)."""
+        texts = list(missing.values())
+        if len(texts) < PROGRESS_FROM:
+            log.info("encoding %d new knowledge sentences", len(texts))
+            return self.encoder.encode(texts)
+        log.info(
+            "encoding %d knowledge sentences (only once: later starts find them in %s)",
+            len(texts),
+            self.path or "memory",
+        )
+        # In portions of texts of like length (as the encoder batches them), to say how far.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
+        step = max(1, -(-len(texts) // PROGRESS_STEPS))
+        for start in range(0, len(order), step):
+            portion = order[start : start + step]
+            out[portion] = self.encoder.encode([texts[i] for i in portion])
+            done = start + len(portion)
+            log.info("encoded %d of %d (%d%%)", done, len(texts), 100 * done // len(texts))
+        return out
 
     def messages(self, texts: Sequence[str]) -> list[MessageVectors]:
         """`MessageVectors` of knowledge messages (examples), from cached sentence vectors; a

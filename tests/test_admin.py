@@ -29,6 +29,7 @@ from web.sessions import SignInThrottle, StaffSessions
 from web.settings import Settings, token_bits
 
 TOKEN = "correct-horse-battery-staple"
+BEARER = {"authorization": f"Bearer {TOKEN}"}
 
 
 def admin_app(settings: Settings, **overrides: object) -> FastAPI:
@@ -119,6 +120,33 @@ def test_reload_now_shows_errors_and_keeps_serving(
     (tiny_knowledge / "articles" / "tiny.md").write_text(TINY_ARTICLE + "\n")
     page = admin_client.post("/admin/reload", headers=auth)
     assert "Loaded a new version" in page.text
+
+
+def test_reload_now_in_a_browser_leads_back_to_the_page_and_says_what_it_did_once(
+    admin_client: TestClient, tiny_knowledge: Path
+) -> None:
+    sign_in(admin_client)
+    (tiny_knowledge / "articles" / "tiny.md").write_text(TINY_ARTICLE + "\n")
+    csrf = csrf_of(admin_client.get("/admin").text)
+    res = admin_client.post("/admin/reload", data={"csrf": csrf}, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == "/admin"
+    page = admin_client.get("/admin")
+    assert "Loaded a new version" in page.text
+    again = admin_client.get("/admin")  # the browser's reload: a GET, and the note is gone
+    assert again.status_code == 200 and "Loaded a new version" not in again.text
+    res = admin_client.post("/admin/reload", data={"csrf": csrf})  # followed, as a browser
+    assert str(res.url).endswith("/admin") and "No changes" in res.text
+
+
+def test_the_staff_page_has_no_visitors_crisis_banner_or_disclaimer(
+    admin_client: TestClient,
+) -> None:
+    for page in (admin_client.get("/admin"), admin_client.get("/admin", headers=BEARER)):
+        soup = BeautifulSoup(page.text, "html.parser")
+        assert soup.select_one("h1") is not None
+        assert soup.select(".crisis-link") == [] and soup.select(".disclaimer") == []
+    chat = BeautifulSoup(admin_client.get("/").text, "html.parser")
+    assert chat.select(".crisis-link") and chat.select(".disclaimer")
 
 
 # Sessions: a new value at every sign-in, refused after sign-out (in every worker) and expiry.

@@ -36,6 +36,11 @@ from playwright.sync_api import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.browser
+# Playwright waits 5 s by default for an expectation to come true. A CI run on a loaded
+# two-core machine failed once with `unexpected value "0"`: Playwright's words for a count
+# (here of replies, each of which waits on the bot) still 0 when the 5 s ran out. A reply is
+# waited for as a visitor would; a real failure still fails, 20 s later.
+expect.set_options(timeout=20_000)
 ADMIN_TOKEN = "browser-test-admin-token"
 FLAGS = [
     "--no-sandbox",
@@ -51,17 +56,19 @@ FLAGS = [
 
 @dataclass(frozen=True)
 class Sites:
-    """The bot, and the sample clinic page on another origin embedding its widget."""
+    """The bot, the sample clinic page on another origin embedding its widget, and the same
+    page on an origin the bot does not allow to show the chat."""
 
     bot: str
     clinic: str
+    elsewhere: str
 
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     """The app under uvicorn on a free loopback port, and the sample clinic page (another
     origin: localhost, another port) that the app lets frame it; both in background threads."""
-    bot_port, site_port = free_port(), free_port()
+    bot_port, site_port, other_port = free_port(), free_port(), free_port()
     bot, clinic = f"http://127.0.0.1:{bot_port}", f"http://localhost:{site_port}"
     db = tmp_path_factory.mktemp("store") / "store.sqlite3"
     app = create_app(
@@ -73,8 +80,12 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
             admin_token=ADMIN_TOKEN,
         )
     )
-    with serve(app, bot_port), serve(sample_site(bot), site_port):
-        yield Sites(bot, clinic)
+    with (
+        serve(app, bot_port),
+        serve(sample_site(bot), site_port),
+        serve(sample_site(bot), other_port),
+    ):
+        yield Sites(bot, clinic, f"http://localhost:{other_port}")
 
 
 @pytest.fixture(scope="module")
@@ -361,6 +372,45 @@ def test_widget_on_another_origin_opens_answers_closes_and_returns_focus(
     assert kept == ["faqbot-widget-open"], kept
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert not [p for p in problems if "Error" in p], problems
+    context.close()
+
+
+def test_the_panel_names_the_clinic_once_in_full(browser: Browser, sites: Sites) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(sites.clinic)
+    launcher, panel = widget_parts(page)
+    launcher.click()
+    title = panel.locator(".title")
+    expect(title).to_have_text("Colorado Ketamine")
+    assert title.evaluate("e => e.scrollWidth <= e.clientWidth")  # not cut short
+    chat = page.frame_locator("#faqbot-widget iframe")
+    expect(chat.locator("#question")).to_be_visible()
+    assert "Colorado Ketamine" not in chat.locator("body").inner_text()
+    expect(chat.locator(".crisis-link")).to_be_visible()
+    context.close()
+
+
+def test_on_a_site_not_allowed_the_panel_says_so_and_which_setting_allows_it(
+    browser: Browser, sites: Sites
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(sites.elsewhere)
+    launcher, panel = widget_parts(page)
+    launcher.click()
+    refused = panel.locator(".refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text(f"does not allow this site ({sites.elsewhere})")
+    expect(refused.locator("code")).to_have_text("FAQBOT_FRAME_ANCESTORS")
+    expect(refused.locator("a")).to_have_attribute("href", f"{sites.bot}/")
+    expect(panel.locator("iframe")).to_have_count(0)  # no broken frame
+    # No frame for the browser to refuse ("Refused to frame ... frame-ancestors").
+    assert not [p for p in problems if "Refused" in p], problems
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
     context.close()
 
 

@@ -245,3 +245,19 @@ def test_check_refuses_a_brand_colour_white_text_cannot_be_read_on(
     line = TINY_CLINIC.count("\n") + 1
     assert f"clinic.txt:{line}: `brand_color` #8fbcdb is too light" in out
     assert "WCAG AA" in out and "Traceback" not in out
+
+
+def test_a_passing_gate_lists_its_misses_under_a_plain_heading_not_as_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_knowledge(tmp_path / "k")
+    questions = tmp_path / "set.jsonl"
+    questions.write_text(
+        '{"id": "q1", "question": "hello there", "expect": "smalltalk"}\n'
+        '{"id": "q2", "question": "hello there", "expect": "no_answer"}\n',
+        encoding="utf-8",
+    )
+    assert main(["eval", str(questions), "--knowledge", str(folder), "--min-routing", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "\nAnswered otherwise than expected (1):\n  q2: 'hello there' expected no_answer" in out
+    assert not [line for line in out.splitlines() if line.startswith("FAIL")]

@@ -87,7 +87,8 @@ def test_bad_knowledge_folder_at_start_is_a_clear_message_and_exit_1(
     assert res.returncode == 1
     if problem == "missing":
         assert f"{folder} does not exist" in res.stderr
-        assert f"`faqbot init {folder}` writes the example knowledge" in res.stderr
+        assert "inside your knowledge folder" in res.stderr
+        assert f"`faqbot init {folder}` would write a new one" in res.stderr
     else:
         assert "does not exist or is not a folder" in res.stderr
     assert "Traceback" not in res.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -203,3 +204,24 @@ def test_without_brand_settings_there_is_no_logo_or_brand_stylesheet(client: Tes
         page.select_one("link[href='/brand.css']") is None and page.select_one("img.logo") is None
     )
     assert client.get("/brand/logo", headers={"accept": "text/html"}).status_code == 404
+
+
+def test_the_site_icon_is_an_ico_in_the_clinics_colour(tmp_path: Path) -> None:
+    folder = write_knowledge(tmp_path / "k", clinic_txt=TINY_CLINIC + "brand_color: #7a1f5c\n")
+    with TestClient(create_app(Settings(knowledge_dir=folder, db=tmp_path / "s.db"))) as c:
+        res = c.get("/favicon.ico")
+    assert res.status_code == 200
+    assert res.headers["content-type"] == "image/vnd.microsoft.icon"
+    assert res.content[:6] == b"\0\0\1\0\1\0"  # an icon file holding one image
+    png = res.content[22:]
+    assert png.startswith(b"\x89PNG")
+    idat = png.index(b"IDAT")
+    size = int.from_bytes(png[idat - 4 : idat], "big")
+    raw = zlib.decompress(png[idat + 4 : idat + 4 + size])
+    row = 16 * (1 + 32 * 4)  # the middle row: a filter byte, then 32 RGBA pixels
+    assert raw[row + 1 + 4 * 4 : row + 1 + 4 * 4 + 4] == bytes([0x7A, 0x1F, 0x5C, 255])
+
+
+def test_pages_name_the_icon(client: TestClient) -> None:
+    page = BeautifulSoup(client.get("/").text, "html.parser")
+    assert page.select_one("link[rel=icon]")["href"] == "/favicon.ico"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -42,6 +43,17 @@ def test_valid_edit_goes_live_and_health_names_the_new_version(
     assert after["reload"] == {"status": "ok", "failed_at": None, "errors": []}
     res = client.post("/api/ask", json={"question": "do zebras graze"}).json()
     assert res["passages"][0]["id"] == "tiny-cost"
+
+
+def test_a_successful_reload_is_logged_as_information_not_a_warning(
+    client: TestClient, tiny_knowledge: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    edit(article(tiny_knowledge), TINY_ARTICLE + "\n")
+    holder: KnowledgeHolder = client.app.state.holder  # type: ignore[attr-defined]
+    with caplog.at_level(logging.DEBUG, logger="faqbot.reload"):
+        assert holder.check()
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("knowledge reloaded")]
+    assert record.levelno == logging.INFO
 
 
 def test_broken_edit_keeps_serving_the_last_good_knowledge(

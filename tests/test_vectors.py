@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import string
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot import vectors as vectors_module
 from bot.encoder import Encoder, Vectors
 from bot.vectors import (
     MAX_MESSAGE_TOKENS,
@@ -63,6 +65,21 @@ def test_cache_encodes_each_text_once(tmp_path: Path) -> None:
     again = vectors.sentences(["beta", "alpha", "gamma"])
     assert encoder.encoded == ["alpha", "beta", "gamma"]
     assert np.array_equal(first[0], again[1])
+
+
+def test_a_long_encoding_says_how_far_it_got_and_keeps_each_text_its_vector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(vectors_module, "PROGRESS_FROM", 5)
+    texts = ["a" * n + "b" * (20 - n) for n in range(20)][::-1]
+    vectors, _ = cache(tmp_path / "vectors.npz")
+    with caplog.at_level(logging.INFO, logger="faqbot.vectors"):
+        found = vectors.sentences(texts)
+    said = [r.getMessage() for r in caplog.records]
+    assert said[0].startswith("encoding 20 knowledge sentences (only once")
+    assert said[1:] == [f"encoded {n} of 20 ({5 * n}%)" for n in range(2, 21, 2)]
+    one_by_one, _ = cache()
+    assert np.array_equal(found, np.stack([one_by_one.sentences([t])[0] for t in texts]))
 
 
 def test_cache_file_survives_a_restart(tmp_path: Path) -> None:

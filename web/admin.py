@@ -33,6 +33,12 @@ from web.workers import shared
 admin = APIRouter(prefix="/admin", include_in_schema=False)
 COOKIE = "faqbot_admin"
 FORM_COOKIE = "faqbot_admin_form"  # the sign-in form's nonce, which its CSRF token is bound to
+FLASH_COOKIE = "faqbot_admin_flash"  # what "Reload now" did, shown once on the page it leads to
+RELOADED = {
+    "loaded": "Loaded a new version of the knowledge.",
+    "failed": "The knowledge has errors; still serving the last good version.",
+    "unchanged": "No changes: the knowledge is up to date.",
+}
 REPORT_PERIOD = timedelta(days=30)
 log = logging.getLogger("faqbot.admin")
 CsrfField = Annotated[str, Form()]
@@ -147,6 +153,7 @@ def _page(request: Request, staff: Staff | None, status: int = 200, message: str
         "workers": workers,
         "versions": sorted({w.knowledge_version for w in workers}),
         "version": __version__,
+        "staff_page": True,  # no visitors' crisis banner or disclaimer on it
     }
     response: Response = request.app.state.templates.TemplateResponse(
         request, "admin.html", context, status_code=status
@@ -167,6 +174,7 @@ def _refusal(request: Request, refused: _Refused) -> Response:
             "title": "Staff sign-in",
             "message": refused.message,
             "clinic": holder.assistant.knowledge.clinic,
+            "staff_page": True,
         },
         status_code=refused.status,
     )
@@ -202,7 +210,13 @@ def admin_page(request: Request) -> Response:
     """The report and knowledge status, or the sign-in form (401) when not signed in."""
     try:
         staff = _signed_in(request)
-        return _page(request, staff) if staff else _page(request, None, 401)
+        if staff is None:
+            return _page(request, None, 401)
+        flash = request.cookies.get(FLASH_COOKIE, "")
+        response = _page(request, staff, message=RELOADED.get(flash, ""))
+        if flash:
+            response.delete_cookie(FLASH_COOKIE, path="/admin")
+        return response
     except StoreError as exc:
         return _refusal(request, _store_down(exc))
     except _Refused as refused:
@@ -272,11 +286,11 @@ def reload_now(request: Request, csrf: CsrfField = "") -> Response:
         return _refusal(request, refused)
     holder: KnowledgeHolder = request.app.state.holder
     loaded = holder.reload_everywhere()  # the other workers follow within seconds
-    message = (
-        "Loaded a new version of the knowledge."
-        if loaded
-        else "The knowledge has errors; still serving the last good version."
-        if holder.failure
-        else "No changes: the knowledge is up to date."
-    )
-    return _page(request, staff, message=message)
+    outcome = "loaded" if loaded else "failed" if holder.failure else "unchanged"
+    if staff.session is None:  # a script: the page at once
+        return _page(request, staff, message=RELOADED[outcome])
+    # A browser goes back to /admin (reloading that page does not post again), where the
+    # outcome is shown once.
+    response = RedirectResponse("/admin", status_code=303)
+    _set_cookie(request, response, FLASH_COOKIE, outcome, 60)
+    return response

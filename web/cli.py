@@ -32,7 +32,7 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the web chat under uvicorn."""
+    """Serve the web chat (and the staff page, when FAQBOT_ADMIN_TOKEN is set)."""
     from web.server import serve  # imported here so that check/ask/eval start fast
 
     return serve(args.host, args.port, args.workers, args.knowledge, args.forwarded_allow_ips)
@@ -44,7 +44,7 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """What visitors asked that went unanswered, votes per passage, replies by kind."""
+    """Report what visitors asked that went unanswered, votes per passage, replies by kind."""
     try:
         period = parse_period(args.since)
         settings = Settings()

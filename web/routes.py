@@ -17,9 +17,11 @@ from bot.assistant import MAX_QUESTION_CHARS, Assistant
 from bot.brand import LOGO_MAX_BYTES, LOGO_TYPES
 from bot.files import Refused, read_bytes
 from bot.store import StoreError
+from web.icon import favicon
 from web.origin import FromOurPages
 from web.ratelimit import RateLimit
 from web.recorder import StoreStatus
+from web.settings import Settings
 from web.state import AssistantDep, KnowledgeHolder
 
 api = APIRouter(prefix="/api", tags=["api"])
@@ -329,14 +331,19 @@ def api_docs(request: Request, assistant: AssistantDep) -> Response:
 
 
 @pages.get("/widget.js")
-def widget_script(assistant: AssistantDep) -> Response:
+def widget_script(request: Request, assistant: AssistantDep) -> Response:
     """The launcher for the clinic's site: `<script src="https://BOT/widget.js" defer>`. The
     clinic's name and colour are written into the script; everything else is static."""
     clinic = assistant.knowledge.clinic
+    settings: Settings = request.app.state.settings
     config = {
         "name": clinic.name,
         "color": clinic.brand_color or DEFAULT_BRAND,
         "title": CHAT_TITLE,
+        # The sites that may show the chat (also in every page's CSP frame-ancestors): on any
+        # other, the panel says so instead of a frame the browser refuses to draw.
+        "allowed": settings.frame_ancestors.split(),
+        "setting": "FAQBOT_FRAME_ANCESTORS",
     }
     text = (STATIC / "widget.js").read_text(encoding="utf-8")
     script = text.replace('"__FAQBOT_CONFIG__"', json.dumps(config).replace("<", "\\u003c"), 1)
@@ -357,6 +364,17 @@ def brand_stylesheet(assistant: AssistantDep) -> Response:
         f"@media (prefers-color-scheme: light) {{ :root {{ --accent: {colour}; }} }}\n",
         media_type="text/css; charset=utf-8",
         headers={"cache-control": "public, max-age=300"},
+    )
+
+
+@pages.get("/favicon.ico")
+def favicon_icon(assistant: AssistantDep) -> Response:
+    """The site's icon, in the clinic's colour (browsers ask for it on every site)."""
+    colour = assistant.knowledge.clinic.brand_color or DEFAULT_BRAND
+    return Response(
+        favicon(colour),
+        media_type="image/vnd.microsoft.icon",
+        headers={"cache-control": "public, max-age=86400"},
     )
 
 

@@ -21,7 +21,7 @@ from uvicorn.supervisors import Multiprocess
 from web.headers import security_headers
 from web.logs import configure_logging, log_config
 from web.settings import Settings
-from web.startup import StartupError, check_knowledge
+from web.startup import StartupError, announce_when_serving, check_knowledge
 
 
 class ServerConfig(uvicorn.Config):
@@ -342,9 +342,11 @@ def serve(
         f"Store: {settings.describe_store()}\n"
         f"Data folder: {settings.data_folder.resolve()}\n"
         f"Trusted reverse proxies: {trusted or 'none'}\n"
-        f"The chat is at http://{host}:{port}  (Ctrl+C stops it)",
+        f"Starting the chat on http://{host}:{port} (a first start encodes the knowledge "
+        "first, about half a minute; the log shows how far) ...",
         flush=True,
     )
+    announce_when_serving(host, port, f"The chat is at http://{host}:{port}  (Ctrl+C stops it)")
     sock.set_inheritable(True)
     with contextlib.suppress(KeyboardInterrupt):
         if workers > 1:

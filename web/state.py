@@ -174,7 +174,7 @@ class KnowledgeHolder:
                 return False
             self.assistant = Assistant(knowledge)
             self.failure = None
-            log.warning(
+            log.info(
                 "knowledge reloaded: version %s, %d passages",
                 knowledge.version,
                 len(knowledge.passages),

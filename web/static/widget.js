@@ -7,7 +7,7 @@
 // remembered for the browser tab (sessionStorage of the clinic's site).
 (function () {
   "use strict";
-  const CONFIG = "__FAQBOT_CONFIG__"; // {name, color, title}: written in by the server
+  const CONFIG = "__FAQBOT_CONFIG__"; // {name, color, title, allowed, setting}: by the server
   const script = document.currentScript;
   if (!script || !script.src || window.__faqbotWidget) return;
   window.__faqbotWidget = true;
@@ -40,6 +40,10 @@
       padding: 4px 4px 4px 14px; background: var(--brand); color: #ffffff;
     }
     .title { margin: 0; font-size: 16px; font-weight: 700; }
+    .refused { padding: 16px; overflow: auto; }
+    .refused p { margin: 0 0 12px; }
+    .refused code { font: 14px/1.4 ui-monospace, monospace; overflow-wrap: anywhere; }
+    .refused a { color: inherit; font-weight: 700; }
     .close {
       min-width: 44px; min-height: 44px; border: 0; border-radius: 8px; cursor: pointer;
       background: transparent; color: #ffffff; font: 700 26px/1 system-ui, sans-serif;
@@ -78,6 +82,43 @@
     return svg;
   }
 
+  // Whether this page's site is one the chat's server lets show the chat (CSP
+  // frame-ancestors sources: 'self', scheme://host[:port], *.host); the browser would
+  // otherwise draw an empty, broken frame.
+  function allowedHere() {
+    const here = window.location;
+    const bot = new URL(origin);
+    return (CONFIG.allowed || []).some((source) => {
+      if (source === "'self'") return here.origin === origin;
+      if (source.startsWith("*.")) {
+        const schemeOk = here.protocol === bot.protocol || here.protocol === "https:";
+        return schemeOk && here.hostname.endsWith(source.slice(1));
+      }
+      let url;
+      try { url = new URL(source); } catch (e) { return false; }
+      const schemeOk = here.protocol === url.protocol ||
+        (url.protocol === "http:" && here.protocol === "https:");
+      return schemeOk && here.hostname === url.hostname && here.port === url.port;
+    });
+  }
+
+  function refusal() {
+    const box = el("div", { class: "refused", role: "alert" });
+    box.appendChild(el("p", {}, "The chat cannot open on this page: the chat's server does " +
+      "not allow this site (" + window.location.origin + ") to show it."));
+    const fix = el("p", {}, "To allow it, add " + window.location.origin +
+      " to the chat server's setting ");
+    fix.appendChild(el("code", {}, CONFIG.setting));
+    fix.appendChild(document.createTextNode("."));
+    box.appendChild(fix);
+    const link = el("a", { href: origin + "/", target: "_blank", rel: "noopener" },
+      "Open the chat in a new tab");
+    const p = el("p");
+    p.appendChild(link);
+    box.appendChild(p);
+    return box;
+  }
+
   function remember(open) {
     try { sessionStorage.setItem(KEY, open ? "1" : "0"); } catch (e) { /* storage blocked */ }
   }
@@ -112,14 +153,20 @@
     });
     panel.hidden = true;
     const bar = el("div", { class: "bar" });
-    bar.appendChild(el("h2", { id: "faqbot-title", class: "title" }, CONFIG.name + ": " + CONFIG.title));
+    bar.appendChild(el("h2", { id: "faqbot-title", class: "title" }, CONFIG.name));
     const close = el("button", { type: "button", class: "close", "aria-label": "Close the chat" }, "\u00d7");
     bar.appendChild(close);
     panel.appendChild(bar);
     let frame = null;
+    let refused = null;
 
     function openPanel(focus) {
-      if (!frame) {
+      if (!allowedHere()) {
+        if (!refused) {
+          refused = refusal();
+          panel.appendChild(refused);
+        }
+      } else if (!frame) {
         frame = el("iframe", { src: origin + "/embed", title: CONFIG.title + " (chat)" });
         frame.addEventListener("load", () => {
           if (!panel.hidden && focus) frame.contentWindow.postMessage({ faqbot: "focus" }, origin);
@@ -132,7 +179,7 @@
       panel.hidden = false;
       launcher.hidden = window.matchMedia("(max-width: 480px), (max-height: 520px)").matches;
       launcher.setAttribute("aria-expanded", "true");
-      if (focus) frame.focus();
+      if (focus) (frame || close).focus();
       remember(true);
     }
 
