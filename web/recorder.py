@@ -5,8 +5,9 @@ thread stores them in batches (one transaction every couple of seconds at most),
 that is slow, locked, hung, full or unreachable never delays a reply or a page: the write fails
 in the background, is logged, health shows it, and the batch waits for the next try (up to the
 lists' capacity). A value the store refuses loses only its own row: the batch is split until
-the row is found. Crisis, medical-advice and near-crisis messages are never written
-(`Answer.may_keep`), and no question at all when the clinic turns keeping off.
+the row is found. Crisis (either level: resources alone, or a check-in), medical-advice and
+near-crisis messages are never written (`Answer.may_keep`), nor the reply a visitor gets by
+saying they are safe after a check-in, and no question at all when the clinic turns keeping off.
 """
 
 from __future__ import annotations
@@ -221,9 +222,12 @@ class Recorder:
             self._dropped += max(len(votes) - self.capacity, 0)
             self._pending, self._votes = pending[: self.capacity], votes[: self.capacity]
 
-    def reply(self, assistant: Assistant, answer: Answer) -> None:
-        """Count the reply; keep the question, redacted, when nothing answered it."""
-        if self.store is None:
+    def reply(self, assistant: Assistant, answer: Answer, safe: bool = False) -> None:
+        """Count the reply; keep the question, redacted, when nothing answered it. A check-in
+        counts as a crisis reply and is never kept (nor is the reply it holds back). `safe`: the
+        reply a visitor asked for by saying they are safe after a check-in, neither counted nor
+        kept (the check-in before it was counted)."""
+        if self.store is None or safe:
             return
         with self._lock:
             self._counts[answer.kind] += 1

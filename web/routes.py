@@ -50,6 +50,13 @@ class AskRequest(BaseModel):
         pattern=NOT_BLANK,
         examples=["How does ketamine work?"],
     )
+    safe: bool = Field(
+        False,
+        description="The visitor said they are safe after a check-in (a crisis reply with "
+        '`level` "check_in"): the reply it held back is given at once (a message that '
+        "clearly speaks of risk still gets crisis resources alone). Such a reply is neither "
+        "counted nor kept for staff.",
+    )
 
 
 class ReloadStatus(BaseModel):
@@ -131,10 +138,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def ask(
     request: Request, response: Response, body: AskRequest, assistant: AssistantDep, _: RateLimit
 ) -> Answer:
-    """Safety rules first, then retrieval; returns the answer's JSON form."""
+    """Safety rules first, then retrieval; returns the answer's JSON form. When the bot is not
+    sure a message speaks of risk it checks in (`level` "check_in"): crisis resources first, and
+    the reply it would otherwise give in `held`, shown once the visitor says they are safe (or
+    asked again with `safe`)."""
     response.headers["cache-control"] = "no-store"  # it holds the question
-    answer = assistant.ask(body.question)
-    request.app.state.recorder.reply(assistant, answer)
+    answer = assistant.ask(body.question, safe=body.safe)
+    request.app.state.recorder.reply(assistant, answer, safe=body.safe)
     return answer
 
 
@@ -236,8 +246,11 @@ def _chat(
     question: str | None = None,
     status: int = 200,
     notice: str = "",
+    safe: bool = False,
 ) -> Response:
-    """Render the chat page, with one exchange when a question was posted."""
+    """Render the chat page, with one exchange when a question was posted. `safe`: the visitor
+    said they are safe after a check-in; the check-in is shown again, then the reply it held
+    back (`Answer.held`), neither counted nor kept (`Recorder.reply`)."""
     answer: Answer | None = None
     note = ""
     if question is not None:
@@ -252,12 +265,15 @@ def _chat(
                 422,
             )
         else:
+            # Asked as a check-in even when safe, to show it again above the reply it held back
+            # (the same reply `ask(question, safe=True)` gives).
             answer = assistant.ask(question)
-            request.app.state.recorder.reply(assistant, answer)
+            request.app.state.recorder.reply(assistant, answer, safe=safe)
     context = {
         "clinic": assistant.knowledge.clinic,
         "starters": assistant.starters,
         "answer": answer,
+        "safe": safe and answer is not None,
         "note": note,
         "notice": notice,
         "question": question or "",
@@ -288,9 +304,17 @@ def chat_post(
     _: FromOurPages,
     __: RateLimit,
     question: Annotated[str, Form()] = "",
+    safe: Annotated[str, Form()] = "",
 ) -> Response:
-    """The chat without JavaScript: the form posts here and the reply is rendered."""
-    return _chat(request, assistant, embed=request.url.path == "/embed", question=question)
+    """The chat without JavaScript: the form posts here and the reply is rendered; a check-in's
+    "I'm safe" button posts the question again with `safe=1`."""
+    return _chat(
+        request,
+        assistant,
+        embed=request.url.path == "/embed",
+        question=question,
+        safe=safe == "1",
+    )
 
 
 @pages.get("/sources/{slug}", response_class=HTMLResponse)
