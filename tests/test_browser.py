@@ -275,6 +275,130 @@ def test_spanish_message_gets_the_spanish_note_and_contact(page: Page) -> None:
     expect(reply.locator(".passage")).to_have_count(0)
 
 
+# A check-in over the shipped knowledge: a staff crisis phrase ("no way out") beside a question
+# (`bot.safety.RULES`: the phrase checks in), and in Spanish a question about the means (its
+# rule checks in too). What each holds back: an answer, and the note in Spanish.
+CHECK_IN = "lately I feel there is no way out. how does ketamine work?"
+CHECK_IN_ES = "a veces pienso que sería mejor no despertar, ¿cuánto cuesta la ketamina?"
+SAFE = "I'm safe — show me the answer"
+
+
+def no_serious_axe_violations(page: Page, what: str) -> None:
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], (what, [(v["id"], v["help"], v["nodes"][0]["target"]) for v in bad])
+
+
+def expect_check_in(log: Locator, button: str = SAFE) -> Locator:
+    """The check-in: crisis resources first, then the "I'm safe" button; no answer yet."""
+    reply = log.locator(".msg.bot").last
+    expect(reply).to_have_attribute("data-level", "check_in")
+    expect(reply.locator(".message")).to_be_visible()
+    resources = reply.locator(".resources a[href='tel:988']")
+    expect(resources).to_be_visible()
+    safe = reply.get_by_role("button", name=button)
+    expect(safe).to_be_visible()
+    resources_box, safe_box = resources.bounding_box(), safe.bounding_box()
+    assert resources_box is not None and safe_box is not None
+    assert resources_box["y"] < safe_box["y"]  # resources first
+    assert safe_box["height"] >= 44
+    expect(reply.locator(".passage, .contact")).to_have_count(0)
+    return reply
+
+
+def expect_revealed(log: Locator, said: str = "I'm safe") -> Locator:
+    """After "I'm safe": the check-in without its button, the visitor's answer, then the reply
+    it held back, without a vote (a vote would be stored)."""
+    expect(log.locator(".check-in")).to_have_count(0)
+    expect(log.locator(".msg.visitor").last).to_contain_text(said)
+    held = log.locator(".msg.bot").last
+    expect(held).not_to_have_attribute("data-level", "check_in")
+    expect(held.locator(".feedback")).to_have_count(0)
+    return held
+
+
+def test_check_in_with_javascript_shows_resources_first_then_the_held_answer(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(base_url=base_url, bypass_csp=True)  # axe is injected
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
+    page.goto("/")
+    ask(page, CHECK_IN)
+    log = page.locator("#log")
+    expect(log).to_have_attribute("aria-live", "polite")  # replies are announced
+    reply = expect_check_in(log)
+    expect(reply.locator(".who")).to_have_text("Checking in with you")
+    assert asked == [f"{base_url}/api/ask"]
+    no_serious_axe_violations(page, "check-in")
+    reply.get_by_role("button", name=SAFE).click()
+    held = expect_revealed(log)
+    expect(held).to_have_attribute("data-kind", "answer")
+    expect(held.locator("blockquote").first).to_contain_text("NMDA")
+    expect(page.locator("#question")).to_be_focused()
+    assert asked == [f"{base_url}/api/ask"]  # the held reply came with the check-in
+    no_serious_axe_violations(page, "check-in answered")
+    page.reload()  # the tab keeps the conversation as it was left
+    expect(log.locator(".msg.bot")).to_have_count(2)
+    expect_revealed(log)
+    context.close()
+
+
+def test_check_in_without_javascript_posts_safe_and_shows_the_held_answer(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False, base_url=base_url)
+    page = context.new_page()
+    page.goto("/")
+    page.fill("#question", CHECK_IN)
+    page.click("form#ask button[type=submit]")
+    log = page.locator("#log")
+    reply = expect_check_in(log)
+    reply.get_by_role("button", name=SAFE).click()
+    held = expect_revealed(log)
+    expect(held).to_have_attribute("data-kind", "answer")
+    expect(held.locator("blockquote").first).to_contain_text("NMDA")
+    expect(log.locator(".msg.visitor").first).to_contain_text(CHECK_IN)
+    expect(log.locator(".msg.bot").first.locator(".resources a[href='tel:988']")).to_be_visible()
+    context.close()
+
+
+def test_check_in_pages_rendered_for_the_form_are_axe_clean(
+    browser: Browser, base_url: str
+) -> None:
+    """axe needs JavaScript to run (with it off, it never finishes): the pages the server renders
+    for the no-JavaScript form, in a browser that does not load the chat's own script."""
+    context = browser.new_context(base_url=base_url, bypass_csp=True)  # axe is injected
+    page = context.new_page()
+    page.route("**/static/chat.js", lambda route: route.abort())
+    page.goto("/")
+    page.fill("#question", CHECK_IN)
+    page.click("form#ask button[type=submit]")
+    log = page.locator("#log")
+    reply = expect_check_in(log)
+    expect(reply.locator("form.check-in button[type=submit]")).to_have_attribute("value", "1")
+    no_serious_axe_violations(page, "check-in from the form")
+    reply.get_by_role("button", name=SAFE).click()
+    expect_revealed(log)
+    no_serious_axe_violations(page, "held answer from the form")
+    context.close()
+
+
+def test_spanish_check_in_reads_in_spanish(page: Page) -> None:
+    page.goto("/")
+    ask(page, CHECK_IN_ES)
+    log = page.locator("#log")
+    reply = expect_check_in(log, "Estoy a salvo — muéstreme la respuesta")
+    expect(reply).to_have_attribute("lang", "es")
+    expect(reply.locator(".who")).to_have_text("Queremos saber cómo está")
+    expect(reply.locator(".message")).to_contain_text("¿está a salvo ahora mismo?")
+    reply.get_by_role("button", name="Estoy a salvo — muéstreme la respuesta").click()
+    held = expect_revealed(log, "Estoy a salvo")
+    expect(held).to_have_attribute("lang", "es")
+    expect(held.locator(".contact a.action").first).to_have_text("Llamar")
+
+
 def test_dark_mode_follows_the_system_setting(browser: Browser, base_url: str) -> None:
     colours = {}
     for scheme in ("light", "dark"):
@@ -442,6 +566,26 @@ def test_widget_conversation_survives_a_reload_where_the_chat_may_keep_it(
     context.close()
 
 
+def test_check_in_inside_the_widget(browser: Browser, sites: Sites) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(sites.clinic)
+    launcher = widget_parts(page)[0]
+    launcher.click()
+    chat = page.frame_locator("#faqbot-widget iframe")
+    expect(chat.locator("#question")).to_be_focused()
+    page.keyboard.type(CHECK_IN)
+    page.keyboard.press("Enter")
+    log = chat.locator("#log")
+    reply = expect_check_in(log)
+    reply.get_by_role("button", name=SAFE).focus()
+    page.keyboard.press("Enter")  # a real button: the keyboard works it
+    held = expect_revealed(log)
+    expect(held.locator("blockquote").first).to_contain_text("NMDA")
+    expect(chat.locator("#question")).to_be_focused()
+    context.close()
+
+
 def sign_in_and_fill_the_report(page: Page) -> None:
     for question in ("how does ketamine work?", "do you take insurance", "what is the weather"):
         page.request.post("/api/ask", data={"question": question})
@@ -475,6 +619,8 @@ def test_axe_finds_no_serious_or_critical_violations(
     page.locator("#log details.more summary").click()
     ask(page, "I want to die")
     expect(page.locator("#log .kind-crisis")).to_have_count(1)
+    ask(page, CHECK_IN)
+    expect(page.locator("#log .check-in button")).to_be_visible()
     check("chat")
     page.goto("/embed")
     check("embedded chat")

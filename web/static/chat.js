@@ -3,6 +3,9 @@
 // All visitor and knowledge text is inserted with textContent, never as HTML.
 // The conversation is kept in this tab's sessionStorage only (never on the server), so it
 // survives reloads and following a link; "Clear conversation" wipes it.
+// A check-in (a crisis reply the bot is not sure of) carries the reply it held back (`held`):
+// "I'm safe" shows it from there, with no second request, and no vote is offered on it (a vote
+// would be stored).
 (function () {
   "use strict";
   const form = document.getElementById("ask");
@@ -22,6 +25,12 @@
   const ES = {
     crisis: "Busque ayuda ahora", fine: "No es consejo médico.", call: "Llamar",
     book: "Reservar", bookHidden: " una consulta (se abre en una pestaña nueva)",
+    checkIn: "Queremos saber cómo está", safe: "Estoy a salvo — muéstreme la respuesta",
+    said: "Estoy a salvo",
+  };
+  const EN = {
+    crisis: "Please reach out now", checkIn: "Checking in with you",
+    safe: "I'm safe — show me the answer", said: "I'm safe",
   };
 
   function load() {
@@ -104,9 +113,7 @@
     }
     f.replaceChildren(el("p", { class: "thanks", role: "status" }, text));
     entry.vote = text;
-    const items = load();
-    const same = items.find((i) => i.id === entry.id);
-    if (same) { same.vote = text; save(items); }
+    saveEntry(entry);
   }
 
   function tel(phone) {
@@ -149,13 +156,63 @@
     return div;
   }
 
-  function renderReply(entry) {
+  function saveEntry(entry) {
+    const items = load();
+    const same = items.find((i) => i.id === entry.id);
+    if (same) { Object.assign(same, entry); save(items); }
+  }
+
+  // The reply held back by a check-in, after "I'm safe": below the check-in, as in the page
+  // the server renders without JavaScript.
+  function revealed(entry) {
     const a = entry.answer;
     const es = a.language === "es";
+    const said = el("div", { class: "msg visitor" });
+    said.appendChild(el("p", { class: "who" }, "You said"));
+    said.appendChild(el("p", es ? { lang: "es" } : {}, (es ? ES : EN).said));
+    return [said, renderReply({ id: entry.id, answer: a.held, vote: "" }, true)];
+  }
+
+  function checkInButton(box, entry) {
+    const a = entry.answer;
+    const wrap = el("div", { class: "check-in" });
+    const b = el("button", { type: "button" }, (a.language === "es" ? ES : EN).safe);
+    b.addEventListener("click", () => {
+      entry.safe = true;
+      saveEntry(entry);
+      wrap.remove();
+      const nodes = revealed(entry);
+      box.after(...nodes);
+      input.focus();
+      const shown = nodes[nodes.length - 1];
+      if (shown.scrollIntoView) shown.scrollIntoView({ block: "start" });
+    });
+    wrap.appendChild(b);
+    return wrap;
+  }
+
+  // The nodes of one reply: a check-in the visitor answered "I'm safe" to is followed by that
+  // and the reply it held back.
+  function renderEntry(entry) {
+    const nodes = [renderReply(entry, false)];
+    if (entry.answer.held && entry.safe) nodes.push(...revealed(entry));
+    return nodes;
+  }
+
+  function renderReply(entry, safe) {
+    const a = entry.answer;
+    const es = a.language === "es";
+    const words = es ? ES : EN;
+    const checkIn = a.level === "check_in";
     const attrs = { class: "msg bot kind-" + a.kind, "data-kind": a.kind };
+    if (a.level) {
+      attrs.class += " level-" + a.level;
+      attrs["data-level"] = a.level;
+    }
     if (a.language && a.language !== "en") attrs.lang = a.language;
     const box = el("div", attrs);
-    box.appendChild(el("p", { class: "who" }, a.kind === "crisis" ? (es ? ES.crisis : "Please reach out now") : "Assistant"));
+    const who = checkIn ? words.checkIn : a.kind === "crisis" ? words.crisis : "Assistant";
+    box.appendChild(el("p", { class: "who" }, who));
     if (a.message) box.appendChild(el("p", { class: "message" }, a.message));
     if (a.resources && a.resources.length) {
       const ul = el("ul", { class: "resources" });
@@ -171,6 +228,7 @@
       });
       box.appendChild(ul);
     }
+    if (checkIn && a.held && !entry.safe) box.appendChild(checkInButton(box, entry));
     const passages = a.passages || [];
     if (passages.length) {
       box.appendChild(passage(passages[0]));
@@ -180,7 +238,7 @@
         passages.slice(1).forEach((p) => more.appendChild(passage(p)));
         box.appendChild(more);
       }
-      box.appendChild(feedbackForm(a, entry));
+      if (!safe) box.appendChild(feedbackForm(a, entry));
     }
     if (a.suggestions && a.suggestions.length) {
       const f = el("div", { class: "follow-ups" });
@@ -233,7 +291,7 @@
         const items = load();
         items.push(entry);
         save(items);
-        log.appendChild(renderReply(entry));
+        log.append(...renderEntry(entry));
         input.value = "";
         updateCount();
       }
@@ -256,7 +314,7 @@
     items.forEach((entry) => {
       if (!entry || !entry.answer || !entry.answer.kind) return;
       log.appendChild(visitorBubble(entry.answer.question));
-      log.appendChild(renderReply(entry));
+      log.append(...renderEntry(entry));
     });
     if (items.length) showConversationControls(true);
   }
