@@ -1,8 +1,10 @@
-"""Reviewed example messages, the data the bot learns from: parsed from `knowledge/examples/`.
+"""Reviewed example messages, the data the bot learns from.
 
-- `crisis.txt`, `not-crisis.txt`, `medical-advice.txt`, `smalltalk.txt`, `no-answer.txt`: one
-  message per line, each teaching the kind of its file.
-- `questions.txt`: `[passage-id]` lines, each followed by questions that passage answers.
+- `examples/crisis.txt`, `not-crisis.txt`, `medical-advice.txt`, `smalltalk.txt`,
+  `no-answer.txt`: one message per line, each teaching the kind of its file. They hold for
+  every clinic: how visitors write, whatever the articles say.
+- `articles/questions.txt`: `[passage-id]` lines, each followed by questions that passage
+  answers. They belong to the articles beside them.
 
 Passages' `?` lines in the articles and uncovered topics' `?` lines are examples too
 (`knowledge.load_knowledge` gathers them all into `Knowledge.examples`).
@@ -30,7 +32,10 @@ MESSAGE_FILES: dict[str, ExampleKind] = {
     "smalltalk.txt": "smalltalk",
     "no-answer.txt": "no_answer",
 }
-QUESTIONS_FILE = "questions.txt"
+# Example questions per passage belong to the articles, so they live beside them (older
+# knowledge folders kept them in examples/, still read).
+QUESTIONS_FILE = "articles/questions.txt"
+LEGACY_QUESTIONS_FILE = "examples/questions.txt"
 MIN_PER_KIND = 5  # fewer examples than this of a kind cannot train a classifier
 _PUNCTUATION = re.compile(r"[\W_]+")
 
@@ -45,6 +50,7 @@ class Example:
     target: str = ""
     path: str = ""
     line: int = 0
+    heading: str = ""  # the `# ` note it is written under, if any (examples of a kind)
 
     @property
     def where(self) -> str:
@@ -61,14 +67,19 @@ def example_key(text: str) -> str:
 
 
 def parse_messages(text: str, path: str, kind: ExampleKind) -> tuple[list[Example], list[Problem]]:
-    """One example per non-blank line; `#` starts a comment line."""
+    """One example per non-blank line; `#` starts a comment line (the last one before an
+    example is its heading)."""
     out = Collector(path)
     found: list[Example] = []
+    heading = ""
     for n, line in lines(text):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if stripped.startswith("#"):
+            heading = stripped.lstrip("# ")
             continue
-        found.append(Example(" ".join(stripped.split()), kind, "", path, n))
+        if not stripped:
+            continue
+        found.append(Example(" ".join(stripped.split()), kind, "", path, n, heading))
     if not found:
         out.error(1, "the file has no examples; add at least one message per line")
     return found, out.problems
@@ -101,25 +112,45 @@ def example_problems(examples: Iterable[Example], passage_ids: Iterable[str]) ->
     with too few examples to learn from."""
     problems: list[Problem] = []
     known = set(passage_ids)
+    orphans: set[str] = set()
     seen: dict[str, Example] = {}
     counts: Counter[str] = Counter()
     for ex in examples:
         if ex.kind == "passage" and ex.target not in known:
-            problems.append(
-                Problem(
-                    ex.path,
-                    ex.line,
-                    f"no passage has the id {ex.target!r}; use an id from the articles' "
-                    "`<!-- id: ... -->` lines",
+            if ex.target not in orphans:  # one warning per block
+                orphans.add(ex.target)
+                problems.append(
+                    Problem(
+                        ex.path,
+                        ex.line,
+                        f"no passage has the id {ex.target!r} (was it removed?): these example "
+                        "questions are not used; delete the block, or write an id from the "
+                        "articles' `<!-- id: ... -->` lines",
+                        "warning",
+                    )
                 )
-            )
             continue
         counts["question" if ex.kind in ("passage", "topic", "no_answer") else ex.kind] += 1
         key = example_key(ex.text)
         first = seen.setdefault(key, ex)
         if first is ex:
             continue
-        if (first.kind, first.target) != (ex.kind, ex.target):
+        kinds = {first.kind, ex.kind}
+        if kinds == {"passage", "not_crisis"}:
+            continue  # a question a passage answers, and no crisis: both hold
+        if "passage" in kinds and kinds & {"no_answer", "topic"}:
+            unanswered = ex if ex.kind != "passage" else first
+            answered = first if unanswered is ex else ex
+            problems.append(
+                Problem(
+                    unanswered.path,
+                    unanswered.line,
+                    f"{_label(unanswered)}, but {_label(answered)} at {answered.where}: the "
+                    "passage answers it now, so it is not counted as unanswered; delete this line",
+                    "warning",
+                )
+            )
+        elif (first.kind, first.target) != (ex.kind, ex.target):
             problems.append(
                 Problem(
                     ex.path,
@@ -136,7 +167,7 @@ def example_problems(examples: Iterable[Example], passage_ids: Iterable[str]) ->
         ("crisis", "crisis messages (examples/crisis.txt)"),
         ("medical_advice", "requests for medical advice (examples/medical-advice.txt)"),
         ("smalltalk", "small-talk messages (examples/smalltalk.txt)"),
-        ("question", "questions (examples/questions.txt, no-answer.txt, `?` lines)"),
+        ("question", "questions (articles/questions.txt, no-answer.txt, `?` lines)"),
     ):
         if counts[kind] < MIN_PER_KIND:
             problems.append(

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.brand import LOGO_MAX_BYTES, LOGO_TYPES, colour_problem
 from bot.examples import (
+    LEGACY_QUESTIONS_FILE,
     MESSAGE_FILES,
     QUESTIONS_FILE,
     Example,
@@ -35,6 +36,10 @@ CLINIC_FIELDS = (
 )
 OPTIONAL_CLINIC_FIELDS = ("brand_color", "logo")  # the clinic's look; defaults when left out
 EXAMPLE_MARK = "[example]"
+# What belongs to this clinic's articles lives beside them; older knowledge folders had these at
+# the places named LEGACY_*, which are still read (with a warning to move them).
+TOPICS_FILE = "articles/uncovered-topics.txt"
+LEGACY_TOPICS_FILE = "uncovered-topics.txt"
 REVIEW_MAX_AGE_DAYS = 365
 _ID_LINE = re.compile(r"^<!--\s*id:\s*(?P<id>.*?)\s*-->$")
 _VALID_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -87,6 +92,7 @@ class UncoveredTopic:
     line: int = 0
     questions: tuple[str, ...] = ()
     question_lines: tuple[int, ...] = ()
+    path: str = ""  # the file it is written in, for messages to staff
 
 
 @dataclass(frozen=True)
@@ -449,6 +455,7 @@ def parse_uncovered(text: str, rel: str) -> tuple[list[UncoveredTopic], list[Pro
                     current[0],
                     tuple(q for _, q in questions),
                     tuple(n for n, _ in questions),
+                    rel,
                 )
             )
 
@@ -628,9 +635,13 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
         synonyms, found_problems = parse_synonyms(text, str(root / "synonyms.txt"))
         problems.extend(found_problems)
     uncovered: list[UncoveredTopic] = []
-    if (text := read("uncovered-topics.txt", False)) is not None:
-        uncovered, found_problems = parse_uncovered(text, str(root / "uncovered-topics.txt"))
-        problems.extend(found_problems)
+    for rel in (TOPICS_FILE, LEGACY_TOPICS_FILE):
+        if (text := read(rel, False)) is not None:
+            found_topics, found_problems = parse_uncovered(text, str(root / rel))
+            uncovered += found_topics
+            problems.extend(found_problems)
+            if rel == LEGACY_TOPICS_FILE:
+                problems.append(_moved(root, rel, TOPICS_FILE, "the articles' uncovered topics"))
     crisis: list[str] = []
     if (text := read("crisis-phrases.txt", True)) is not None:
         crisis, found_problems = parse_phrase_list(text, str(root / "crisis-phrases.txt"), "crisis")
@@ -647,12 +658,15 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
             )
             examples += found_examples
             problems.extend(found_problems)
-    if (text := read(f"examples/{QUESTIONS_FILE}", False)) is not None:
-        found_examples, found_problems = parse_questions(
-            text, str(root / "examples" / QUESTIONS_FILE)
-        )
-        examples += found_examples
-        problems.extend(found_problems)
+    for rel in (QUESTIONS_FILE, LEGACY_QUESTIONS_FILE):
+        if (text := read(rel, False)) is not None:
+            found_examples, found_problems = parse_questions(text, str(root / rel))
+            examples += found_examples
+            problems.extend(found_problems)
+            if rel == LEGACY_QUESTIONS_FILE:
+                problems.append(
+                    _moved(root, rel, QUESTIONS_FILE, "the passages' example questions")
+                )
     problems.extend(example_problems(examples, passage_ids))
     return Knowledge(
         folder=str(root),
@@ -668,6 +682,17 @@ def load_knowledge(folder: Path | str, today: date | None = None) -> Knowledge:
     )
 
 
+def _moved(root: Path, old: str, new: str, what: str) -> Problem:
+    """A warning for a file still at its place in an older layout (it is read all the same)."""
+    return Problem(
+        str(root / old),
+        1,
+        f"{what} now live in {new}, beside the articles they belong to (see README.md); move "
+        "this file there",
+        "warning",
+    )
+
+
 def _question_examples(
     passages: Iterable[Passage], topics: Iterable[UncoveredTopic], root: Path
 ) -> list[Example]:
@@ -678,7 +703,7 @@ def _question_examples(
         for q, n in zip(p.questions, p.question_lines, strict=True)
     ]
     found += [
-        Example(q, "topic", t.name, str(root / "uncovered-topics.txt"), n)
+        Example(q, "topic", t.name, t.path, n)
         for t in topics
         for q, n in zip(t.questions, t.question_lines, strict=True)
     ]

@@ -37,8 +37,9 @@ def reviewed(path: Path) -> None:
 
 
 def without_topics(folder: Path, names: list[str]) -> None:
-    """Remove topics from uncovered-topics.txt, as the import's message asks once reviewed."""
-    path = folder / "uncovered-topics.txt"
+    """Remove topics from articles/uncovered-topics.txt, as the import's message asks once
+    reviewed."""
+    path = folder / "articles" / "uncovered-topics.txt"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     topics, _ = parse_uncovered("".join(lines), str(path))
     starts = sorted(t.line for t in topics)
@@ -231,6 +232,6 @@ def test_a_question_that_is_already_an_example_message_is_named_with_where(
     (clinic / "price.html").write_text(page, encoding="utf-8")
     assert main(["import", str(clinic / "price.html"), "--knowledge", str(clinic)]) == 0
     out = capsys.readouterr().out
-    no_answer = clinic / "examples" / "no-answer.txt"
-    line = no_answer.read_text(encoding="utf-8").splitlines().index("how much is one infusion")
-    assert f"'How much is one infusion?' is also {no_answer}:{line + 1}" in out
+    topics = clinic / "articles" / "uncovered-topics.txt"
+    line = topics.read_text(encoding="utf-8").splitlines().index("? how much is one infusion")
+    assert f"'How much is one infusion?' is also {topics}:{line + 1}" in out

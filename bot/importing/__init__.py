@@ -45,8 +45,9 @@ def describe(written: Written) -> str:
         lines += [f"    {where}" for where in written.elsewhere]
     if written.topics:
         lines.append(
-            "  uncovered-topics.txt lists topics these questions are about; the bot answers "
-            "them with the topic's message, not the article, until the topic is removed there:"
+            "  articles/uncovered-topics.txt lists topics these questions are about; the bot "
+            "now leaves those topics out (the article answers them) and `faqbot check` names "
+            "them: delete them there"
         )
         for topic, questions in written.topics.items():
             shown = "; ".join(questions[:3]) + ("; ..." if len(questions) > 3 else "")

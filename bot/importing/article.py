@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.analysis import stem, words
 from bot.examples import example_key
 from bot.importing.faq import DEFAULT_TITLE, Entry, Faq, ImportRefused, clean_line
-from bot.knowledge import load_knowledge, parse_article, parse_clinic, parse_uncovered, slugify
+from bot.knowledge import load_knowledge, parse_article, parse_clinic, slugify
 
 MAX_ID_WORDS = 8
 MAX_SLUG_CHARS = 60
@@ -163,13 +163,9 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def uncovered_overlap(folder: Path, questions: Iterable[str]) -> dict[str, list[str]]:
-    """The topics of uncovered-topics.txt whose phrases an imported question uses, each with
-    those questions: the bot would answer them with the topic's message, not the article."""
-    try:
-        text = (folder / "uncovered-topics.txt").read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    topics, _ = parse_uncovered(text, "uncovered-topics.txt")
+    """The uncovered topics (articles/uncovered-topics.txt) whose phrases an imported question
+    uses, each with those questions: the article now answers them, so the topic should go."""
+    topics = load_knowledge(folder).uncovered
     found: dict[str, list[str]] = {}
     for question in questions:
         words = f" {_words(question)} "
