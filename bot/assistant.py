@@ -10,6 +10,7 @@ ranked passages, composed into one `Answer`.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from rapidfuzz import fuzz
 
 from bot import models
 from bot.answer import (
+    CHECK_IN_MESSAGE,
+    CHECK_IN_MESSAGE_ES,
     CRISIS_MESSAGE,
     CRISIS_MESSAGE_ES,
     CRISIS_RESOURCES,
@@ -30,15 +33,18 @@ from bot.answer import (
     Answer,
     Contact,
     Kind,
+    Level,
     QuotedPassage,
     Source,
 )
 from bot.classifier import MessageClassifier, Reading, Words
 from bot.encoder import Encoder, default_cache_dir
+from bot.evidence import Evidence
 from bot.examples import example_key
+from bot.fitting import adapt
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
-from bot.ranking import Candidate, Ranker, Ranking
+from bot.ranking import Candidate, Ranker, Ranking, answered_unanswered, shipped_model
 from bot.redaction import article_words
 from bot.retrieval import Retriever
 from bot.safety import Message, keepable, route
@@ -47,8 +53,9 @@ from bot.vectors import MessageVectors, VectorCache, encode_message
 MAX_QUESTION_CHARS = 500
 MAX_SUGGESTIONS = 3
 MAX_PASSAGES = 3
-CLOSE = 0.85  # further passages are shown when their score is at least this share of the best
-QUESTION_EXAMPLES = ("passage", "topic", "no_answer")
+# Further passages are shown (folded) when the ranker gives them at least this share of the
+# best one's: its shares are steep, and a question about two things gets both.
+CLOSE = 0.05
 MIN_WORDS_ASKED = 3  # a sentence this long may be ranked on its own
 SURE = 0.8  # ... unless the whole message is covered at least this surely
 # A passage whose words overlap this much (rapidfuzz token-set ratio, 0-100) with one already
@@ -88,21 +95,12 @@ class Assistant:
             if trained
             else MessageClassifier.train(examples, vectors, words)
         )
-        rows = [i for i, e in enumerate(examples) if e.kind in QUESTION_EXAMPLES]
-        passage_texts = [f"{p.section}. {p.text}" for p in knowledge.passages]
-        self.ranker = Ranker(
-            knowledge.passages,
-            knowledge.uncovered,
-            self.retriever,
-            [examples[i] for i in rows],
-            [vectors[i] for i in rows],
-            words,
-            rows,
-            self.cache.messages(passage_texts),
-            trained.ranker if trained else None,
-        )
+        self.ranker = self._ranker(Evidence(knowledge, self.cache, words), trained)
         if saved and not trained:
-            models.save(saved, models.Trained(words, self.classifier.model, self.ranker.learned))
+            learned = models.Trained(
+                words, self.classifier.model, self.ranker.evidence.content, self.ranker.model
+            )
+            models.save(saved, learned)
         clinic = knowledge.clinic
         self.contact = Contact(
             prompt=clinic.contact_prompt,
@@ -118,6 +116,18 @@ class Assistant:
             a.slug: (Source(a.title, a.publisher, a.url), a.reviewed_on.isoformat())
             for a in knowledge.articles
         }
+
+    @staticmethod
+    def _ranker(evidence: Evidence, trained: models.Trained | None) -> Ranker:
+        """The ranker: the unanswered questions a passage answers left out, the content model
+        trained (or restored), and the shipped weights adapted to this knowledge's own example
+        questions when it has many (`bot.fitting.adapt`; restored too)."""
+        shipped = shipped_model()
+        keep, answered = answered_unanswered(evidence, shipped)
+        evidence = evidence.with_unanswered(keep)
+        evidence = evidence.with_content(trained.content if trained else evidence.train_content())
+        model = trained.relevance if trained else adapt(evidence, shipped) or shipped
+        return Ranker(evidence, model, answered, None if model is shipped else shipped)
 
     @classmethod
     def from_folder(cls, folder: Path | str, cache: VectorCache | None = None) -> Assistant:
@@ -175,27 +185,55 @@ class Assistant:
                         best = alone
         return best
 
-    def ask(self, question: str) -> Answer:
-        """Answer one message. Never raises for any text; over-long text is cut to the limit."""
+    def ask(self, question: str, safe: bool = False) -> Answer:
+        """Answer one message. Never raises for any text; over-long text is cut to the limit.
+
+        When the bot is not sure a message speaks of risk, it checks in: crisis resources first,
+        "are you safe?", and the reply the message would otherwise get (`Answer.held`). `safe`:
+        the visitor said they are safe, so that reply is given at once (a message that clearly
+        speaks of risk still gets crisis resources alone)."""
         question = question[:MAX_QUESTION_CHARS]
         message, vectors = self.read(question)
-        kind: Kind | None = route(message)  # type: ignore[assignment]  # rule names are Kinds
+        kind = route(message)
         if kind == "crisis":
-            spanish = is_spanish(message.text)
-            return Answer(
-                kind="crisis",
-                question=question,
-                message=CRISIS_MESSAGE_ES if spanish else CRISIS_MESSAGE,
-                disclaimer=self.knowledge.clinic.disclaimer,
-                contact=None,
-                resources=CRISIS_RESOURCES_ES if spanish else CRISIS_RESOURCES,
-                language="es" if spanish else "en",
-            )
+            return self._crisis(question, message.text, "clear")
+        if kind != "check_in":
+            return self._reply_to(question, message, vectors, kind)
+        held = replace(
+            self._reply_to(question, message, vectors, route(message, crisis=False)),
+            may_keep=False,
+        )
+        return held if safe else self._crisis(question, message.text, "check_in", held)
+
+    def _crisis(self, question: str, text: str, level: Level, held: Answer | None = None) -> Answer:
+        """Crisis resources first, in Spanish for a message in Spanish: alone, or with a check-in
+        and the reply held back."""
+        spanish = is_spanish(text)
+        if level == "clear":
+            message = CRISIS_MESSAGE_ES if spanish else CRISIS_MESSAGE
+        else:
+            message = CHECK_IN_MESSAGE_ES if spanish else CHECK_IN_MESSAGE
+        return Answer(
+            kind="crisis",
+            question=question,
+            message=message,
+            disclaimer=self.knowledge.clinic.disclaimer,
+            contact=None,
+            resources=CRISIS_RESOURCES_ES if spanish else CRISIS_RESOURCES,
+            language="es" if spanish else "en",
+            level=level,
+            held=held,
+        )
+
+    def _reply_to(
+        self, question: str, message: Message, vectors: MessageVectors, kind: str | None
+    ) -> Answer:
+        """The reply for a message the rules routed to `kind` (not crisis)."""
         keep = keepable(message, kind)
         if is_spanish(message.text):  # the articles are in English: say so, in Spanish
             # A greeting or a request for advice keeps its kind (advice is never stored); a
             # question the articles might answer in English counts as not covered.
-            spanish_kind: Kind = kind if kind in ("medical_advice", "smalltalk") else "no_answer"
+            spanish_kind: Kind = kind if kind in ("medical_advice", "smalltalk") else "no_answer"  # type: ignore[assignment]
             return self._reply(spanish_kind, question, SPANISH_MESSAGE, (), keep, language="es")
         if kind == "medical_advice":
             return self._reply("medical_advice", question, MEDICAL_ADVICE_MESSAGE, (), False)

@@ -4,7 +4,8 @@ Training on the examples takes about two seconds and needs scikit-learn (1.3 s t
 result is a few arrays. They are saved in the cache folder beside the knowledge's sentence
 vectors as `models-<key>.npz`, where the key is a digest of everything training reads: the
 knowledge's passages, topics and examples, the model weights, scikit-learn's version and the
-source of this package. Any change to one of them trains again. Only arrays are read back
+source of this package and the ranker's weights (`bot/relevance.json`). Any change to one of
+them trains again. Only arrays are read back
 (no pickle), a damaged file is trained again, and only the newest `KEPT` files are kept.
 Nothing a visitor typed is in them.
 """
@@ -12,6 +13,7 @@ Nothing a visitor typed is in them.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -27,7 +29,7 @@ import numpy.typing as npt
 from bot.classifier import LinearModel, Words
 from bot.encoder import MODEL_SHA256
 from bot.knowledge import Knowledge
-from bot.ranking import Learned
+from bot.ranking import MODEL_FILE, RelevanceModel
 
 log = logging.getLogger("faqbot.models")
 KEPT = 4  # model files kept in the cache folder (a cross-validation writes one per fold)
@@ -40,7 +42,8 @@ class Trained:
 
     words: Words
     classifier: LinearModel
-    ranker: Learned
+    content: tuple[Words, LinearModel] | None  # the ranker's content model (`bot.evidence`)
+    relevance: RelevanceModel  # the ranker's weights (adapted to this knowledge, or shipped)
 
 
 def training_key(knowledge: Knowledge) -> str:
@@ -51,6 +54,7 @@ def training_key(knowledge: Knowledge) -> str:
     except PackageNotFoundError:  # pragma: no cover - a dependency of this package
         sklearn = "unknown"
     digest.update(f"{MODEL_SHA256}\0{sklearn}\0{_source_digest()}\0".encode())
+    digest.update(MODEL_FILE.read_bytes())
     knowledge_repr = repr((knowledge.passages, knowledge.uncovered, knowledge.examples))
     digest.update(knowledge_repr.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
@@ -77,14 +81,15 @@ def load(path: Path) -> Trained | None:
             for name in data.files:
                 group, _, field = name.partition(".")
                 parts.setdefault(group, {})[field] = data[name]
+        content = None
+        if "content" in parts:
+            content = (Words.restore(parts["content_words"]), LinearModel.restore(parts["content"]))
+        relevance = RelevanceModel.from_json(json.loads(str(parts["relevance"]["json"])))
         trained = Trained(
             Words.restore(parts["words"]),
             LinearModel.restore(parts["classifier"]),
-            Learned(
-                parts["fusion"]["weights"],
-                LinearModel.restore(parts["covered"]),
-                LinearModel.restore(parts["which"]),
-            ),
+            content,
+            relevance,
         )
     except FileNotFoundError:
         return None
@@ -99,13 +104,17 @@ def save(path: Path, trained: Trained) -> None:
     """Write the models atomically (workers starting together may both write), then delete
     all but the newest KEPT model files. A folder that cannot be written is logged, not fatal."""
     arrays: dict[str, Any] = {}  # (numpy's stubs type savez's keyword arrays as its options)
-    for group, state in (
+    groups = [
         ("words", trained.words.state()),
         ("classifier", trained.classifier.state()),
-        ("covered", trained.ranker.covered.state()),
-        ("which", trained.ranker.which.state()),
-        ("fusion", {"weights": np.asarray(trained.ranker.fusion)}),
-    ):
+        ("relevance", {"json": np.array(json.dumps(trained.relevance.to_json()))}),
+    ]
+    if trained.content is not None:
+        groups += [
+            ("content_words", trained.content[0].state()),
+            ("content", trained.content[1].state()),
+        ]
+    for group, state in groups:
         arrays.update({f"{group}.{field}": value for field, value in state.items()})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,72 +1,206 @@
-"""Hybrid ranking of passages and the calibrated decision to answer or to say "not covered".
+"""Which passages answer a question, best first, and whether any of them does.
 
-Each passage is scored by four signals: how close the question's sentence vector comes to the
-passage's example questions (`dense`), how many words and word pairs it shares with them
-(`words`), BM25 over the passage's own heading and text (`lexical`, relative to the best), and
-the vector similarity to the passage's text (`text`). How much each signal counts is learned
-when the knowledge loads, from the example questions themselves, each scored as if it were
-unseen (leave-one-out, near paraphrases left out too).
+Both decisions read the evidence's signals (`bot.evidence`): how a question compares with what
+each passage says, with its `?` lines and example questions, and with the questions no passage
+answers. How much each signal counts was learned once, content-independently, on many clinics'
+knowledge and visitors' questions (`scripts/train_relevance.py`, `training/relevance/`) and
+ships with the package as `bot/relevance.json`: nothing in it is about one clinic's passages or
+topics, so it holds for passages added today and for another clinic's FAQ.
 
-Whether to answer at all is a second model: a logistic regression over the question's words
-and sentence vector, fitted on the labelled questions (passage examples against uncovered-topic
-and no-answer examples), giving the probability that the articles cover the question. Below
-`ANSWER_AT` the bot says it has no reviewed answer, naming the uncovered topic when the question
-is about one; a question that names an uncovered topic is answered only above
-`TOPIC_OVERRIDE`. docs/understanding.md explains both thresholds.
+- The ranker: a linear score per passage over its signals, their ranks among the passages, and
+  the signals again weighted by how many example questions the passage has (so a paragraph with
+  fifty examples and one with only its `?` line are judged each by what it has).
+- Whether the articles cover the question: a logistic regression over the best passages' scores
+  and signals and the question's closeness to unanswered questions; below `answer_at` the bot
+  says it has no reviewed answer. An uncovered topic the question names still wins over a passage
+  that only shares its words, unless the passages cover it very surely (`TOPIC_OVERRIDE`).
+- Unanswered questions and uncovered topics that a passage answers (`answered_unanswered`) are
+  left out at load, and `faqbot check` names them: a passage staff add is never vetoed by an old
+  "not covered" example.
+
+docs/understanding.md gives the figures and how they were measured.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import vstack
 
-from bot.classifier import LinearModel, Words, fit
-from bot.encoder import Vectors
-from bot.examples import Example
+from bot.analysis import split_words, words
+from bot.evidence import PASSAGE_SIGNALS, QUESTION_SIGNALS, Evidence, Signals
+from bot.examples import example_key
 from bot.knowledge import Passage, UncoveredTopic
-from bot.retrieval import Retriever
 from bot.vectors import MessageVectors
 
-LOO_ALIKE = 0.9
-FUSION_TOLERANCE = 0.01  # weightings this close to the best share of examples count too
-ANSWER_AT = 0.5  # answer when the articles cover the question with at least this probability
-TOPIC_OVERRIDE = 0.8  # a question naming an uncovered topic is answered only this surely
-COVERAGE_REGULARIZATION = 10.0  # scikit-learn's C for the coverage model
-PASSAGE_REGULARIZATION = 10.0  # and for the passage model
-PASSAGE_WEIGHT = 0.25  # the passage model's probability adds this much to the fused score
-NONE = "\0none"  # the group of no-answer examples
-_WORD = re.compile(r"\w+")  # a word of a question, for putting corrections in
-Matrix = npt.NDArray[np.floating[Any]]
-_STEPS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
-_WEIGHT_GRID = [np.array([1.0, w, b, t]) for w in _STEPS for b in _STEPS for t in _STEPS]
+Matrix = npt.NDArray[np.float64]
+MODEL_FILE = Path(__file__).with_name("relevance.json")
+RANK_DEPTH = 10  # a rank signal is RANK_DEPTH / (RANK_DEPTH + rank), rank 0 for the best
+TOPIC_OVERRIDE = 0.9  # a question naming an uncovered topic is answered only this surely
+TOPIC_ANSWERED = 0.5  # a topic whose questions a passage answers at least this surely ...
+TOPIC_ANSWERED_SHARE = 0.5  # ... this share of them, is answered by that passage
+QUESTION_ANSWERED = 0.9  # an unanswered example a passage answers this surely is answered
+POOR = 0.5  # a passage with fewer than half of RICH_AT example questions is judged as new
 
 
-@dataclass(frozen=True)
-class Learned:
-    """What a Ranker learns from the examples (saved with `bot.models`)."""
+@dataclass(frozen=True, eq=False)  # numpy arrays: compare `to_json()` forms
+class Linear:
+    """Named inputs and their weights (a coverage model also has a bias, and the mean and scale
+    its inputs are standardized with)."""
 
-    fusion: Matrix  # the signals' weights
-    covered: LinearModel  # whether the articles cover a question
-    which: LinearModel  # which passage a question is for
+    inputs: tuple[str, ...]
+    weights: Matrix
+    bias: float = 0.0
+    mean: Matrix | None = None
+    scale: Matrix | None = None
+
+    def apply(self, values: Matrix) -> Matrix:
+        """The linear score (or, with a mean and scale, the logistic probability) per row."""
+        if self.mean is None or self.scale is None:
+            return values @ self.weights
+        z = ((values - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"inputs": list(self.inputs), "weights": self.weights.tolist()}
+        if self.mean is not None and self.scale is not None:
+            out |= {"bias": self.bias, "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Linear:
+        def array(key: str) -> Matrix | None:
+            value = data.get(key)
+            return None if value is None else np.asarray(value, dtype=float)
+
+        weights = array("weights")
+        assert weights is not None
+        return cls(
+            tuple(str(i) for i in data["inputs"]),  # type: ignore[attr-defined]
+            weights,
+            float(data.get("bias", 0.0)),  # type: ignore[arg-type]
+            array("mean"),
+            array("scale"),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RelevanceModel:
+    """The learned weights: the ranker, the coverage model, and a coverage model that reads the
+    passages' evidence only (to find unanswered examples a passage answers)."""
+
+    ranker: Linear
+    coverage: Linear
+    evidence_only: Linear
+    answer_at: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ranker": self.ranker.to_json(),
+            "coverage": self.coverage.to_json(),
+            "evidence_only": self.evidence_only.to_json(),
+            "answer_at": self.answer_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> RelevanceModel:
+        return cls(
+            Linear.from_json(data["ranker"]),  # type: ignore[arg-type]
+            Linear.from_json(data["coverage"]),  # type: ignore[arg-type]
+            Linear.from_json(data["evidence_only"]),  # type: ignore[arg-type]
+            float(data["answer_at"]),  # type: ignore[arg-type]
+        )
+
+
+@cache
+def shipped_model() -> RelevanceModel:
+    """The model shipped with the package, read once per process."""
+    return RelevanceModel.from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+
+def _rank_signal(values: Matrix) -> Matrix:
+    """RANK_DEPTH / (RANK_DEPTH + rank) of each passage by a signal, per question."""
+    ranks = np.argsort(np.argsort(-values, axis=-1, kind="stable"), axis=-1, kind="stable")
+    return RANK_DEPTH / (RANK_DEPTH + ranks)
+
+
+def ranker_inputs(signals: Signals, names: Sequence[str]) -> Matrix:
+    """Per question and passage, the ranker's inputs: a signal, `rank:signal`, `rich:signal`
+    (the signal times the passage's richness in examples) or `poor:signal` (times one minus
+    it)."""
+    columns = []
+    for name in names:
+        kind, _, signal = name.rpartition(":")
+        values = signals.column(signal)
+        if kind == "rank":
+            values = _rank_signal(values)
+        elif kind == "rich":
+            values = values * signals.column("richness")
+        elif kind == "poor":
+            values = values * (1.0 - signals.column("richness"))
+        columns.append(values)
+    return np.stack(columns, axis=-1)
+
+
+def coverage_inputs(signals: Signals, scores: Matrix, names: Sequence[str]) -> Matrix:
+    """Per question, the coverage model's inputs, from the passages' scores and signals:
+    `best`, `margin`, `share` (of the best passage), `top:signal` (the best passage's signal),
+    `question:signal`, `unanswered_gap`, `topic_gap`, each also as `rich*input`."""
+    rows = np.arange(len(scores))
+    order = np.argsort(-scores, axis=1, kind="stable")
+    first = order[:, 0]
+    second = order[:, 1] if scores.shape[1] > 1 else first
+    best = scores[rows, first]
+    top = signals.passages[rows, first]
+    question = signals.question
+
+    def top_(name: str) -> Matrix:
+        return top[:, PASSAGE_SIGNALS.index(name)]
+
+    def question_(name: str) -> Matrix:
+        return question[:, QUESTION_SIGNALS.index(name)]
+
+    evidence = np.maximum(top_("t_whole"), top_("ex_max"))
+    base: dict[str, Matrix] = {
+        "best": best,
+        "margin": best - scores[rows, second],
+        "share": 1.0 / np.exp(scores - best[:, None]).sum(axis=1),
+        "unanswered_gap": question_("unanswered_max") - evidence,
+        "topic_gap": (question_("topic_max") - evidence) * question_("has_topics"),
+    }
+    columns = []
+    for name in names:
+        rich, _, plain = name.rpartition("*")
+        kind, _, signal = plain.rpartition(":")
+        if kind == "top":
+            values = top_(signal)
+        elif kind == "question":
+            values = question_(signal)
+        else:
+            values = base[plain]
+        columns.append(values * top_("richness") if rich else values)
+    return np.column_stack(columns)
+
+
+# -- the ranker ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A passage with its signals and its fused score (higher is better)."""
+    """A passage with its score and its share among the passages (both higher is better)."""
 
     passage: Passage
-    score: float
-    dense: float
-    words: float
-    lexical: float
-    text: float
-    model: float  # the passage model's probability that the question is for this passage
+    score: float  # the ranker's share for this passage: 0..1, summing to 1 over passages
+    signals: tuple[float, ...]  # its signals, in the order of `bot.evidence.PASSAGE_SIGNALS`
 
 
 @dataclass(frozen=True)
@@ -74,197 +208,155 @@ class Ranking:
     """Passages for one question, best first, and whether the best one answers it."""
 
     candidates: tuple[Candidate, ...]
-    confidence: float  # probability that the articles cover the question
+    confidence: float  # probability that the passages cover the question
     topic: UncoveredTopic | None  # the uncovered topic it is about, if any: then no answer
+    answer_at: float = 0.5
 
     @property
     def answered(self) -> bool:
         """Whether the first passage is presented as the answer."""
-        return bool(self.candidates) and self.topic is None and self.confidence >= ANSWER_AT
+        return bool(self.candidates) and self.topic is None and self.confidence >= self.answer_at
 
 
-def _group_max(
-    similarities: Matrix, starts: npt.NDArray[np.intp], empty: npt.NDArray[np.bool_]
-) -> Matrix:
-    """Per row, the largest similarity within each group of columns (groups are contiguous
-    runs beginning at `starts`; an empty group gets 0)."""
-    if similarities.shape[1] == 0:
-        return np.zeros((similarities.shape[0], len(starts)))
-    out = np.maximum.reduceat(similarities, np.minimum(starts, similarities.shape[1] - 1), axis=1)
-    out[:, empty] = 0.0
-    return np.maximum(out, 0.0)
+@dataclass(frozen=True)
+class Answered:
+    """An unanswered example, or an uncovered topic, that a passage now answers."""
+
+    where: str  # `file:line` of the example, or of the topic's `[name]` line
+    what: str  # "the example", or the uncovered topic's name
+    passage: Passage
+
+
+def answered_unanswered(
+    evidence: Evidence, model: RelevanceModel
+) -> tuple[npt.NDArray[np.bool_], list[Answered]]:
+    """Which unanswered questions still count, and those a passage answers now: an uncovered
+    topic when most of its questions get the same passage, or one of its phrases is in a
+    passage's heading or `?` lines; a no-answer example when a passage answers it very surely
+    (read by the passages' evidence alone)."""
+    u = evidence.all_unanswered
+    keep = np.ones(len(u.texts), dtype=bool)
+    found: list[Answered] = []
+    topics = {t.name: t for t in evidence.knowledge.uncovered}
+    passages = evidence.passages
+    if not len(u.texts) or not passages:
+        return keep, found
+    signals = evidence.signals(u.texts, u.vectors)
+    scores = ranker_inputs(signals, model.ranker.inputs) @ model.ranker.weights
+    covered = model.evidence_only.apply(
+        coverage_inputs(signals, scores, model.evidence_only.inputs)
+    )
+    best = np.argmax(scores, axis=1)
+    by_topic: dict[str, list[int]] = {}
+    for i, topic in enumerate(u.topic):
+        by_topic.setdefault(topic, []).append(i)
+    for name, rows in by_topic.items():
+        if not name:
+            for i in rows:
+                if covered[i] >= QUESTION_ANSWERED:
+                    keep[i] = False
+                    found.append(Answered(u.where[i], "the example", passages[best[i]]))
+            continue
+        answered = [i for i in rows if covered[i] >= TOPIC_ANSWERED]
+        passage = None
+        if answered:
+            most, count = Counter(int(best[i]) for i in answered).most_common(1)[0]
+            if count >= TOPIC_ANSWERED_SHARE * len(rows):
+                passage = passages[most]
+        passage = passage or _naming_passage(topics[name], passages)
+        if passage is not None:
+            keep[rows] = False
+            found.append(Answered(f"{topics[name].path}:{topics[name].line}", name, passage))
+    for name, uncovered in topics.items():  # topics with phrases only
+        if name in by_topic:
+            continue
+        if (passage := _naming_passage(uncovered, passages)) is not None:
+            found.append(Answered(f"{uncovered.path}:{uncovered.line}", name, passage))
+    return keep, found
+
+
+def _naming_passage(topic: UncoveredTopic, passages: Sequence[Passage]) -> Passage | None:
+    """The first passage whose heading or `?` lines contain one of the topic's phrases."""
+    phrases = [" ".join(words(p)) for p in topic.phrases if words(p)]
+    for passage in passages:
+        for line in (passage.section, *passage.questions):
+            said = f" {' '.join(split_words(' '.join(words(line))))} "
+            if any(f" {p} " in said for p in phrases):
+                return passage
+    return None
 
 
 class Ranker:
-    """Ranks a knowledge version's passages for questions, with learned weights."""
+    """Ranks one knowledge version's passages for questions and decides whether they cover
+    them; safe to share across threads."""
 
     def __init__(
         self,
-        passages: Sequence[Passage],
-        topics: Sequence[UncoveredTopic],
-        retriever: Retriever,
-        examples: Sequence[Example],
-        vectors: Sequence[MessageVectors],
-        words: Words,
-        word_rows: Sequence[int],
-        passage_texts: Sequence[MessageVectors],
-        learned: Learned | None = None,
+        evidence: Evidence,
+        model: RelevanceModel,
+        answered: Sequence[Answered] = (),
+        shipped: RelevanceModel | None = None,
     ) -> None:
-        """`examples` are the question examples (passage, topic and no-answer kinds) with their
-        `vectors`; `word_rows` are their rows in `words.matrix`. Without `learned`, it is
-        learned from them."""
-        self.passages = tuple(passages)
-        self.retriever = retriever
-        self.words = words
-        self._topics = {t.name: t for t in topics}
-        groups = [p.id for p in self.passages] + [t.name for t in topics] + [NONE]
-        where = {g: i for i, g in enumerate(groups)}
-        target = np.array(
-            [where.get(e.target if e.kind != "no_answer" else NONE, -1) for e in examples]
-        )
-        keep = np.flatnonzero(target >= 0)
-        order = keep[np.argsort(target[keep], kind="stable")]  # examples grouped by target
-        self._target = target[order]
-        self._groups = groups
-        self._starts = np.searchsorted(self._target, np.arange(len(groups)))
-        self._empty = np.bincount(self._target, minlength=len(groups)) == 0
-        self._vectors = (
-            np.stack([vectors[i].whole for i in order]) if len(order) else np.zeros((0, 384))
-        )
-        self._words = words.matrix[np.asarray(word_rows)[order]]
-        self._words_t = self._words.T.tocsr()  # for one product per question
-        # Each passage's text is read whole and sentence by sentence; the closest counts.
-        per_passage = [np.vstack([m.whole, m.parts]) for m in passage_texts]
-        self._text_vectors = np.vstack(per_passage) if per_passage else np.zeros((0, 384))
-        sizes = [len(v) for v in per_passage]
-        self._text_starts = np.cumsum([0, *sizes[:-1]]).astype(np.intp)
-        self._text_empty = np.zeros(len(sizes), dtype=bool)
-        # The passages' own sentences also teach the coverage and passage models what each
-        # passage is about, so a new paragraph is found before anyone writes examples for it.
-        self._own = (
-            words.of([s for m in passage_texts for s in m.sentences]),
-            np.vstack([m.parts for m in passage_texts]) if passage_texts else np.zeros((0, 384)),
-            np.repeat(np.arange(len(passage_texts)), [len(m.sentences) for m in passage_texts]),
-        )
-        self.learned = learned or self._learn([examples[i] for i in order])
-        self._fusion = self.learned.fusion
-        self._covered, self._which = self.learned.covered, self.learned.which
+        """`evidence` without the unanswered questions a passage answers (`answered`, from
+        `answered_unanswered`), and with its content model. When `model` was adapted to this
+        knowledge's examples, `shipped` (the weights learned across clinics) decides whether a
+        passage without examples of its own answers: the adapted model never saw one answer."""
+        self.evidence = evidence
+        self.model = model
+        self.shipped = shipped
+        self.passages = evidence.passages
+        self.topics = {t.name: t for t in evidence.knowledge.uncovered}
+        self.answered_unanswered = tuple(answered)
+        answered_topics = {a.what for a in answered}
+        self.active_topics = frozenset(name for name in self.topics if name not in answered_topics)
+        # The questions staff wrote for one passage (`?` lines, example questions), as written.
+        owners: dict[str, set[int]] = {}
+        for text, owner in zip(evidence.example_texts, evidence.example_owner, strict=True):
+            owners.setdefault(example_key(text), set()).add(int(owner))
+        self._written = {key: next(iter(o)) for key, o in owners.items() if len(o) == 1}
 
-    # -- signals ------------------------------------------------------------------------------
-
-    def _signals(
-        self, dense: Matrix, words: Matrix, lexical: Matrix, text: Matrix
-    ) -> npt.NDArray[np.float64]:
-        """Per question and passage, the four signals stacked on the last axis."""
-        n = len(self.passages)
-        return np.stack([dense[:, :n], words[:, :n], lexical, text], axis=-1)
-
-    def _text(self, vectors: Vectors | Matrix) -> Matrix:
-        """Per question and passage, the closest of the passage's text and its sentences."""
-        return _group_max(vectors @ self._text_vectors.T, self._text_starts, self._text_empty)
-
-    def _lexical(self, question: str) -> tuple[Matrix, str, UncoveredTopic | None]:
-        """BM25 of each passage relative to the best, the question with its misspelled words
-        corrected to words of the knowledge, and the uncovered topic the question names (which
-        the best passage does not cover)."""
-        result = self.retriever.search(question)
-        scores = np.zeros(len(self.passages)) if result.scores is None else result.scores
-        top = float(scores.max()) if len(scores) else 0.0
-        # One fixed pattern, the words looked up: a pattern made of a misspelled word would be
-        # kept in the `re` module's cache of compiled patterns, a visitor's word in memory.
-        fixes = dict(result.corrections)
-        corrected = (
-            _WORD.sub(lambda m: fixes.get(m[0].lower(), m[0]), question) if fixes else question
-        )
-        return (scores / top if top > 0 else scores), corrected, result.uncovered
-
-    # -- learning -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _fusion_weights(signals: npt.NDArray[np.float64], targets: npt.NDArray[np.intp]) -> Matrix:
-        """The weights of the signals (dense counts 1): the mean of every weighting on the grid
-        under which nearly as many example questions as under the best (within
-        `FUSION_TOLERANCE`), each left out of its own passage's examples, rank their own
-        passage first. Averaging the near-best instead of taking one keeps the choice steady
-        when many weightings do about as well on the examples."""
-        right = np.array([np.mean(np.argmax(signals @ w, axis=1) == targets) for w in _WEIGHT_GRID])
-        near_best = right >= right.max() - FUSION_TOLERANCE
-        return np.mean(np.array(_WEIGHT_GRID)[near_best], axis=0)  # type: ignore[no-any-return]
-
-    def _learn(self, examples: Sequence[Example]) -> Learned:
-        """Fit the fusion weights (leave-one-out), the model of what the articles cover and the
-        model of which passage a question is for."""
-        dense_all = self._vectors @ self._vectors.T
-        words_all = (self._words @ self._words.T).toarray()
-        # An example never counts as its own neighbour, nor do its near paraphrases: questions
-        # written together read alike, and visitors' questions will not.
-        alike = dense_all >= LOO_ALIKE
-        dense_all[alike] = -1.0
-        words_all[alike] = -1.0
-        dense = _group_max(dense_all, self._starts, self._empty)
-        words = _group_max(words_all, self._starts, self._empty)
-        n = len(self.passages)
-        on_passage = np.flatnonzero(self._target < n)
-        lexical = np.array([self._lexical(examples[int(i)].text)[0] for i in on_passage])
-        text = self._text(self._vectors[on_passage])
-        signals = self._signals(dense[on_passage], words[on_passage], lexical, text)
-        fusion = self._fusion_weights(signals, self._target[on_passage])
-        own_words, own_vectors, own_target = self._own
-        all_words = vstack([self._words, own_words], format="csr")
-        all_vectors = np.vstack([self._vectors, own_vectors])
-        target = np.concatenate([self._target, own_target])
-        covered = fit(all_words, all_vectors, target < n, COVERAGE_REGULARIZATION, False)
-        on_any = np.flatnonzero(target < n)
-        which = fit(
-            all_words[on_any], all_vectors[on_any], target[on_any], PASSAGE_REGULARIZATION, True
-        )
-        return Learned(fusion, covered, which)
-
-    # -- use ----------------------------------------------------------------------------------
+    # -- ranking --------------------------------------------------------------------------------
 
     def rank(self, question: str, message: MessageVectors) -> Ranking:
         """Passages for a question, best first, with the probability that they cover it."""
         if not self.passages:
-            return Ranking((), 0.0, None)
-        vector = message.whole[None]
-        dense = _group_max(vector @ self._vectors.T, self._starts, self._empty)
-        relative, corrected, named_topic = self._lexical(question)
-        words_row = self.words.of([corrected])
-        words = _group_max((words_row @ self._words_t).toarray(), self._starts, self._empty)
-        text = self._text(vector)
-        signals = self._signals(dense, words, relative[None], text)
-        which = np.zeros((1, len(self.passages)))
-        which[:, self._which.classes] = self._which.probabilities(words_row, vector)
-        fused = signals @ self._fusion + PASSAGE_WEIGHT * which
-        covered = self._covered.probabilities(words_row, vector)
-        confidence = float(covered[0, self._covered.classes.index(True)])
-        order = np.argsort(-fused[0], kind="stable")
+            return Ranking((), 0.0, None, self.model.answer_at)
+        signals = self.evidence.message_signals(question, message)
+        scores = ranker_inputs(signals, self.model.ranker.inputs) @ self.model.ranker.weights
+        judge = self.model
+        top = int(np.argmax(scores[0]))
+        if self.shipped is not None and signals.column("richness")[0, top] < POOR:
+            judge = self.shipped
+        judged = ranker_inputs(signals, judge.ranker.inputs) @ judge.ranker.weights
+        confidence = float(
+            judge.coverage.apply(coverage_inputs(signals, judged, judge.coverage.inputs))[0]
+        )
+        written = self._written.get(example_key(question))
+        if written is not None:  # a question staff wrote for a passage: that passage answers
+            scores[0, written] = scores[0].max() + 1.0
+            confidence = max(confidence, TOPIC_OVERRIDE)
+        shares = np.exp(scores[0] - scores[0].max())
+        shares /= shares.sum()
+        order = np.argsort(-scores[0], kind="stable")
         candidates = tuple(
-            Candidate(
-                self.passages[i],
-                float(fused[0, i]),
-                dense=float(signals[0, i, 0]),
-                words=float(signals[0, i, 1]),
-                lexical=float(signals[0, i, 2]),
-                text=float(signals[0, i, 3]),
-                model=float(which[0, i]),
-            )
+            Candidate(self.passages[i], float(shares[i]), tuple(signals.passages[0, i].tolist()))
             for i in order
         )
+        named = self.evidence.lexical.search(question).uncovered
+        named = named if named is not None and named.name in self.active_topics else None
         topic = None
-        if confidence < ANSWER_AT:
-            topic = named_topic or self._nearest_topic(dense[0], words[0])
+        if confidence < self.model.answer_at:
+            topic = named or self._nearest_topic(signals, message)
         elif confidence < TOPIC_OVERRIDE:
-            topic = named_topic  # an uncovered topic wins over a passage that shares words
-        return Ranking(candidates, confidence, topic)
+            topic = named  # an uncovered topic wins over a passage that shares its words
+        return Ranking(candidates, confidence, topic, self.model.answer_at)
 
-    def _nearest_topic(self, dense: Matrix, words: Matrix) -> UncoveredTopic | None:
-        """The uncovered topic whose examples are closest, when closer than the no-answer ones."""
-        n = len(self.passages)
-        closeness = dense[n:] + words[n:]
-        if len(closeness) < 2:
+    def _nearest_topic(self, signals: Signals, message: MessageVectors) -> UncoveredTopic | None:
+        """The uncovered topic of the closest unanswered question, when that is a topic's."""
+        u = self.evidence.unanswered
+        topic_max = signals.question[0, QUESTION_SIGNALS.index("topic_max")]
+        unanswered_max = signals.question[0, QUESTION_SIGNALS.index("unanswered_max")]
+        if not len(u.texts) or topic_max <= max(unanswered_max, 0.0):
             return None
-        best = int(np.argmax(closeness[:-1]))
-        if closeness[best] <= closeness[-1]:
-            return None
-        return self._topics.get(self._groups[n + best])
+        closest = u.topic[int(np.argmax(u.vectors @ message.whole))]
+        return self.topics.get(closest) if closest in self.active_topics else None

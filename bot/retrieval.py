@@ -98,9 +98,13 @@ class Speller:
 class Retriever:
     """BM25 over passages (body, heading and alternate questions) for one knowledge version."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, questions: bool = True) -> None:
+        """`questions`: whether a passage's `?` lines count among its words (the ranker's
+        lexical signal reads heading and paragraph only: the `?` lines have signals of their
+        own)."""
         self.knowledge = knowledge
         self.passages = knowledge.passages
+        self._with_questions = questions
         # Every word of the knowledge's texts: their stems are remembered, and a question kept
         # for staff may contain only these (`bot.redaction.for_staff`).
         self.known_words = frozenset(
@@ -152,9 +156,15 @@ class Retriever:
         paragraph of its section, which is usually the one that answers it."""
         terms = self.analyzer.terms(passage.text)
         terms += self.analyzer.terms(passage.section) * (HEADING_WEIGHT if leads_section else 1)
-        for question in passage.questions:
-            terms += self.analyzer.terms(question) * QUESTION_WEIGHT
+        if self._with_questions:
+            for question in passage.questions:
+                terms += self.analyzer.terms(question) * QUESTION_WEIGHT
         return terms
+
+    @property
+    def document_terms(self) -> list[frozenset[str]]:
+        """Each passage's index terms."""
+        return self._doc_terms
 
     def analyze_question(
         self, question: str, said: Sequence[str] | None = None
@@ -193,8 +203,9 @@ class Retriever:
             content.append(stem_)
         return self.analyzer.canonical(content), corrections, said_stems
 
-    def _weights(self, terms: Iterable[str]) -> dict[str, float]:
-        """Each term's weight for coverage: its idf, or the rarest known term's if unknown."""
+    def term_weights(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each distinct term's weight for coverage: its idf, or the rarest known term's if
+        unknown."""
         idf, unknown = self.index.idf, self._unknown_weight
         return {t: idf.get(t, unknown) for t in terms}
 
@@ -241,7 +252,7 @@ class Retriever:
             if scores[lead] >= LEAD_TIE * top[0].score:
                 top = [Scored(lead, float(scores[lead])), *(s for s in top if s.doc != lead)]
         cutoff = RELATIVE_CUTOFF * top[0].score if top else 0.0
-        weights = self._weights(distinct)
+        weights = self.term_weights(distinct)
         shown = tuple(
             Hit(self.passages[s.doc], s.score, self._coverage(weights, s.doc))
             for s in top[:k]
@@ -284,4 +295,4 @@ class Retriever:
         rest = {t for t in terms - phrase_terms if self.index.df(t) <= half}
         if not rest:
             return False
-        return self._coverage(self._weights(rest), doc) >= MIN_CONFIDENCE
+        return self._coverage(self.term_weights(rest), doc) >= MIN_CONFIDENCE

@@ -32,8 +32,11 @@ def test_answer_json_form_has_every_documented_field(bot: Assistant) -> None:
         "contact",
         "suggestions",
         "language",
+        "level",
+        "held",
     }
     assert data["kind"] == "answer" and data["language"] == "en"
+    assert data["level"] is None and data["held"] is None
     first = data["passages"][0]
     assert set(first) == {"id", "article", "section", "text", "source", "reviewed_on", "score"}
     assert first["id"] == "glutamate-nmda"
@@ -187,8 +190,8 @@ def test_reloaded_knowledge_shares_the_encoder(bot: Assistant) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "my boss is going to be the death of me lol. are you guys open saturdays",
         "I want to kill myself",
+        "honestly kinda want to die lol. are you guys open saturdays",
         "should I stop taking my zoloft",
     ],
 )

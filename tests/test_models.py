@@ -33,7 +33,8 @@ def test_a_second_start_reads_the_saved_models_and_answers_the_same(
         raise AssertionError("trained again")
 
     monkeypatch.setattr("bot.classifier.fit", no_training)
-    monkeypatch.setattr("bot.ranking.fit", no_training)
+    monkeypatch.setattr("bot.evidence.fit", no_training)  # the ranker's content model
+    monkeypatch.setattr("bot.assistant.adapt", no_training)  # the ranker's weights
     second = Assistant.from_folder(folder, cache)
     for q in QUESTIONS:
         a, b = first.ask(q), second.ask(q)
@@ -68,7 +69,9 @@ def test_a_damaged_file_is_trained_again_and_replaced(tmp_path: Path, cache: Vec
 def test_only_the_newest_files_are_kept(tmp_path: Path, cache: VectorCache) -> None:
     folder = write_knowledge(tmp_path / "k")
     bot = Assistant.from_folder(folder, cache)
-    trained = models.Trained(bot.classifier.words, bot.classifier.model, bot.ranker.learned)
+    trained = models.Trained(
+        bot.classifier.words, bot.classifier.model, bot.ranker.evidence.content, bot.ranker.model
+    )
     for i in range(models.KEPT + 3):
         models.save(tmp_path / "cache" / f"models-{i:032d}.npz", trained)
     kept = sorted(p.name for p in (tmp_path / "cache").glob("models-*.npz"))

@@ -1,0 +1,142 @@
+"""Knowledge folders as clinic staff change them, and the visitors' questions about each: for
+measuring whether what the bot learned follows the knowledge (tests/test_knowledge_edits.py,
+scripts/knowledge_figures.py, docs/understanding.md).
+
+Every folder starts from the shipped knowledge:
+
+- `added`: an article of eight practical passages added (tests/data/added-article, written
+  blind, two `?` lines each as the staff guide suggests) and the uncovered topics it answers
+  deleted; `added-topics-kept`: the same with the topics left in;
+- `without-ptsd`, `without-bipolar`: a section removed, with its example questions;
+- `second-clinic`, `third-clinic`: another clinic's FAQ page in place of the article, its example
+  questions and uncovered topics emptied, the rest as shipped (tests/data/second-clinic,
+  third-clinic: each FAQ written by one writer, the visitors' questions by another).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.evaluation import Item, parse_items
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "knowledge"
+DATA = ROOT / "tests" / "data"
+ARTICLE = "understanding-ketamine-infusions.md"
+ADDED_ANSWERS = {"cost", "insurance", "number of sessions", "preparing for an infusion"}
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A knowledge folder as staff changed it, and question sets about it."""
+
+    name: str
+    make: Callable[[Path], None]
+    sets: tuple[tuple[str, str, bool], ...]  # (label, file under tests/data, expect no answer)
+
+
+def _without_topics(folder: Path, names: set[str]) -> None:
+    path = folder / "articles" / "uncovered-topics.txt"
+    kept, skipping = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if match := re.fullmatch(r"\[(.*)\]\s*", line.strip()):
+            skipping = match[1] in names
+        if not skipping:
+            kept.append(line)
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def _without_section(folder: Path, heading: str, ids: set[str]) -> None:
+    article = folder / "articles" / ARTICLE
+    text = article.read_text(encoding="utf-8")
+    start = text.index(f"## {heading}\n")
+    end = text.index("\n## ", start + 3)
+    article.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    questions = folder / "articles" / "questions.txt"
+    kept, skipping = [], False
+    for line in questions.read_text(encoding="utf-8").splitlines():
+        if match := re.fullmatch(r"\[(.*)\]", line.strip()):
+            skipping = match[1] in ids
+        if not skipping:
+            kept.append(line)
+    questions.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def _added(folder: Path, keep_topics: bool) -> None:
+    shutil.copy(DATA / "added-article" / "articles" / "your-visit.md", folder / "articles")
+    if not keep_topics:
+        _without_topics(folder, ADDED_ANSWERS)
+
+
+def _clinic(folder: Path, clinic: str) -> None:
+    for article in (folder / "articles").glob("*.md"):
+        article.unlink()
+    shutil.copy(DATA / clinic / "articles" / "faq.md", folder / "articles" / "faq.md")
+    shutil.copy(DATA / clinic / "clinic.txt", folder / "clinic.txt")
+    (folder / "articles" / "questions.txt").write_text("", encoding="utf-8")
+    (folder / "articles" / "uncovered-topics.txt").write_text("", encoding="utf-8")
+
+
+EDITS = (
+    Edit(
+        "added",
+        lambda f: _added(f, keep_topics=False),
+        (
+            ("questions about the new passages", "added-article/questions.jsonl", False),
+            ("questions about the rest", "added-article/others.jsonl", False),
+        ),
+    ),
+    Edit(
+        "added-topics-kept",
+        lambda f: _added(f, keep_topics=True),
+        (("questions about the new passages", "added-article/questions.jsonl", False),),
+    ),
+    Edit(
+        "without-ptsd",
+        lambda f: _without_section(f, "PTSD", {"ptsd-overview", "ptsd-theory"}),
+        (
+            ("questions only the section answered", "added-article/only-ptsd.jsonl", True),
+            ("questions about the rest", "added-article/others.jsonl", False),
+        ),
+    ),
+    Edit(
+        "without-bipolar",
+        lambda f: _without_section(f, "Bipolar Disorder", {"bipolar-overview", "bipolar-theory"}),
+        (("questions only the section answered", "added-article/only-bipolar.jsonl", True),),
+    ),
+    Edit(
+        "second-clinic",
+        lambda f: _clinic(f, "second-clinic"),
+        (("visitors' questions", "second-clinic/questions.jsonl", False),),
+    ),
+    Edit(
+        "third-clinic",
+        lambda f: _clinic(f, "third-clinic"),
+        (("visitors' questions", "third-clinic/questions.jsonl", False),),
+    ),
+)
+
+
+def build(edit: Edit, parent: Path) -> Path:
+    """The edited knowledge folder, written under `parent`."""
+    folder = parent / edit.name
+    shutil.copytree(SHIPPED, folder)
+    edit.make(folder)
+    return folder
+
+
+def questions(name: str, no_answer: bool) -> list[Item]:
+    """A question set of tests/data; with `no_answer`, every item expects "not covered" (its
+    passage is gone)."""
+    text = (DATA / name).read_text(encoding="utf-8")
+    if no_answer:
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        text = "\n".join(
+            json.dumps({**r, "expect": "no_answer", "answer_contains": []}) for r in rows
+        )
+    return parse_items(text, name)
