@@ -14,6 +14,10 @@ JSON form (`Answer.to_dict()`), used by `faqbot ask --json` and `POST /api/ask`:
   (never the question itself)
 - `language`: "en", or "es" for a reply written in Spanish (a crisis reply, or the note that
   the assistant answers in English)
+- `level`: for a crisis reply, "clear" (crisis resources alone) or "check_in" (the bot is not
+  sure: crisis resources first, a short check-in, and the reply the message would otherwise get,
+  `held`, shown only when the visitor says they are safe); null for other kinds
+- `held`: for a check-in, that other reply in this same form; otherwise null
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 Kind = Literal["answer", "no_answer", "crisis", "medical_advice", "smalltalk"]
+Level = Literal["clear", "check_in"]
 KINDS: tuple[Kind, ...] = ("answer", "no_answer", "crisis", "medical_advice", "smalltalk")
 
 
@@ -87,6 +92,14 @@ class Answer:
     # for one that reads near crisis (`bot.safety.near_crisis`). Not part of the JSON form (nor,
     # through pydantic's `exclude`, of the API's schema and replies).
     may_keep: Annotated[bool, Field(exclude=True)] = False
+    level: Level | None = None  # for a crisis reply: resources alone, or a check-in
+    held: Answer | None = None  # for a check-in: the reply shown once the visitor is safe
+
+    @property
+    def shown(self) -> Answer:
+        """The reply a visitor who says they are safe gets: the held reply of a check-in, else
+        this one."""
+        return self.held if self.held is not None else self
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON form (built field by field: `dataclasses.asdict` deep-copies)."""
@@ -127,6 +140,8 @@ class Answer:
             ],
             "suggestions": list(self.suggestions),
             "language": self.language,
+            "level": self.level,
+            "held": None if self.held is None else self.held.to_dict(),
         }
 
 
@@ -169,6 +184,18 @@ CRISIS_RESOURCES_ES = (
         "Llame al número de emergencias local (112 en Europa, 999 en el Reino Unido)",
         "",
     ),
+)
+# The check-in: when the bot is not sure a message speaks of risk, it asks rather than decides
+# (resources still come first), and offers the reply the message would otherwise get.
+CHECK_IN_MESSAGE = (
+    "Some of what you wrote makes me want to check in with you first. Are you safe right now? "
+    "If you are thinking about suicide or hurting yourself, or you're not sure, please reach out "
+    "to one of these, any time:"
+)
+CHECK_IN_MESSAGE_ES = (
+    "Algo de lo que escribió me hace querer preguntarle primero: ¿está a salvo ahora mismo? Si "
+    "piensa en el suicidio o en hacerse daño, o no está seguro, comuníquese con uno de estos "
+    "servicios, a cualquier hora:"
 )
 MEDICAL_ADVICE_MESSAGE = (
     "I'm sorry, I can't give personal medical advice, such as doses, changes to your "

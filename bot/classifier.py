@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,12 +48,15 @@ TEACHES: dict[ExampleKind, MessageKind] = {
 }
 REGULARIZATION = 30.0  # scikit-learn's C; chosen by cross-validation (docs/understanding.md)
 _TOKEN = re.compile(r"(?u)\b\w+\b")  # scikit-learn's token pattern, as the word view used it
+_NUMBER = re.compile(r"\d+")
 Arrays = Mapping[str, npt.NDArray[Any]]
 
 
 def words_of(text: str) -> str:
-    """The text the word view reads: disguises undone, lower case."""
-    return clean(text).lower()
+    """The text the word view reads: disguises undone, lower case, every number read as "0"
+    (a number's value teaches nothing that holds: "3" was a crisis word only because screening
+    answers in the crisis examples are numbers)."""
+    return _NUMBER.sub("0", clean(text).lower())
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,7 @@ def fit(
 ) -> LinearModel:
     """A logistic regression over words and vectors, fitted with liblinear (one-vs-rest when
     `each_class`)."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
 
@@ -234,9 +239,14 @@ def fit(
         tol=1e-2,
         random_state=0,
     )
-    fitted = (OneVsRestClassifier(model) if each_class else model).fit(
-        hstack([words, csr_matrix(vectors)], format="csr"), labels
-    )
+    # liblinear may stop at its iteration limit on examples that contradict each other (a
+    # message taught as crisis and a near copy as not); the fit it reached is still used, and
+    # the safety gate (`bot.canaries`) judges whether it is good enough.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = (OneVsRestClassifier(model) if each_class else model).fit(
+            hstack([words, csr_matrix(vectors)], format="csr"), labels
+        )
     return LinearModel.of(fitted, words.shape[1])
 
 

@@ -130,9 +130,12 @@ def _load(folder: str) -> Assistant | None:
 
 
 def _training_problems(knowledge: Knowledge) -> list[Problem]:
-    """Train on the knowledge as the chat would; an error if that fails, and a warning for each
-    passage example question (`?` line) that does not get its own passage first."""
+    """Train on the knowledge as the chat would; an error if that fails or if it routes the
+    shipped crisis test messages unsafely (`bot.canaries`), a warning for each uncovered topic
+    or no-answer example a passage now answers, and for each passage example question (`?`
+    line) that does not get its own passage first."""
     from bot.assistant import Assistant
+    from bot.canaries import safety_problems
     from bot.encoder import EncoderError
 
     try:
@@ -141,7 +144,23 @@ def _training_problems(knowledge: Knowledge) -> list[Problem]:
         return [Problem("sentence model", 1, str(exc))]
     except ValueError as exc:  # scikit-learn refuses the examples
         return [Problem("examples", 1, f"the bot cannot learn from these examples ({exc})")]
-    found: list[Problem] = []
+    found: list[Problem] = safety_problems(assistant)
+    for answered in assistant.ranker.answered_unanswered:
+        path, _, number = answered.where.rpartition(":")
+        passage = answered.passage
+        at = f"articles/{passage.article}.md:{passage.line}"
+        if answered.what == "the example":
+            text = (
+                f"passage {passage.id!r} at {at} answers this question now, so it no longer "
+                "counts as one the articles do not answer: delete this line"
+            )
+        else:
+            text = (
+                f"the uncovered topic [{answered.what}] is answered by passage {passage.id!r} "
+                f"at {at} now, so the bot no longer uses it: delete this topic (its whole block), "
+                "or the passage if the topic should stay"
+            )
+        found.append(Problem(path, int(number), text, "warning"))
     for p in knowledge.passages:
         path = str(Path(knowledge.folder) / "articles" / f"{p.article}.md")
         for question, line in zip(p.questions, p.question_lines, strict=True):
@@ -155,7 +174,7 @@ def _training_problems(knowledge: Knowledge) -> list[Problem]:
                     path,
                     line,
                     f"the example question {question!r} gets {got}, not this passage; reword "
-                    "it, or add questions like it under this passage in examples/questions.txt",
+                    "it, or add questions like it under this passage in articles/questions.txt",
                     "warning",
                 )
             )
@@ -265,8 +284,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"hit@1             {report.hit1:.3f}")
         print(f"hit@3             {report.hit3:.3f}")
         print(f"MRR               {report.mrr:.3f}")
-        print(f"crisis recall     {report.crisis_recall:.3f}")
-        print(f"crisis FP rate    {report.crisis_fp_rate:.3f}")
+        print(f"crisis recall     {report.crisis_recall:.3f} (resources first, either level)")
+        print(f"crisis FP rate    {report.crisis_fp_rate:.3f} (resources alone, on other messages)")
+        print(f'check-in rate     {report.check_in_rate:.3f} ("are you safe?" on other messages)')
         print(f"crisis keepable   {report.crisis_kept} (crisis messages staff could see)")
         if report.failures:
             print(f"\nAnswered otherwise than expected ({len(report.failures)}):")
@@ -274,6 +294,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(
                 f"  {f['id']}: {f['question']!r} expected {'/'.join(f['expected'])}, got "
                 f"{f['got']}"
+                + (" after a check-in" if f.get("level") == "check_in" else "")
                 + (
                     f" (first passage {f['first_passage']}, rank {f['rank']})"
                     if f["rank"] is not None
@@ -289,6 +310,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         missed.append(f"crisis FP rate {report.crisis_fp_rate:.3f} > {args.max_crisis_fp}")
     if args.min_crisis_recall is not None and report.crisis_recall < args.min_crisis_recall:
         missed.append(f"crisis recall {report.crisis_recall:.3f} < {args.min_crisis_recall}")
+    if args.max_check_in is not None and report.check_in_rate > args.max_check_in:
+        missed.append(f"check-in rate {report.check_in_rate:.3f} > {args.max_check_in}")
     if args.min_crisis_recall is not None and report.crisis_kept:
         missed.append(f"{report.crisis_kept} crisis messages could have been kept for staff")
     for m in missed:
@@ -350,6 +373,7 @@ def build_parser(
     ev.add_argument("--min-hit1", type=float, metavar="X")
     ev.add_argument("--max-crisis-fp", type=float, metavar="X")
     ev.add_argument("--min-crisis-recall", type=float, metavar="X")
+    ev.add_argument("--max-check-in", type=float, metavar="X")
     _knowledge_arg(ev)
     ev.set_defaults(handler=cmd_eval)
     for name, (handler, add_arguments) in extra.items():

@@ -76,10 +76,11 @@ class Report:
     hit1: float
     hit3: float
     mrr: float
-    crisis_recall: float
-    crisis_fp_rate: float
+    crisis_recall: float  # crisis messages that got crisis resources first, at either level
+    crisis_fp_rate: float  # other messages that got crisis resources alone (the clear level)
     count: int
     crisis_kept: int = 0  # crisis messages that could have been kept for staff: must be 0
+    check_in_rate: float = 0.0  # other messages that got the check-in ("are you safe?")
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,35 +103,50 @@ def evaluate(assistant: Assistant, items: list[Item]) -> Report:
 
 
 def report(answered: list[tuple[Item, Answer]]) -> Report:
-    """The metrics of items and the answers they got."""
+    """The metrics of items and the answers they got.
+
+    A check-in (crisis resources first, then the reply the message would otherwise get, shown
+    when the visitor says they are safe) counts as a crisis reply for crisis recall; for every
+    other item, routing and passages are judged on that other reply, and the check-in is counted
+    in `check_in_rate` instead. An item that accepts "not covered" among its kinds is not a hit@1
+    miss when the bot says it has no answer."""
     routed_ok: dict[str, list[bool]] = defaultdict(list)
     ranks: list[int] = []
     crisis_hits: list[bool] = []
     crisis_fps: list[bool] = []
+    check_ins: list[bool] = []
     crisis_kept = 0
     failures: list[dict[str, Any]] = []
     for item, answer in answered:
-        ok = answer.kind in item.expect
+        is_crisis_item = item.expect == ("crisis",)
+        got = answer if is_crisis_item or answer.level != "check_in" else answer.shown
+        ok = got.kind in item.expect
         routed_ok[item.expect[0]].append(ok)
         rank = 0
-        graded = bool(item.answer_contains) and "answer" in item.expect
+        graded = (
+            bool(item.answer_contains)
+            and "answer" in item.expect
+            and not ("no_answer" in item.expect and got.kind == "no_answer")
+        )
         if graded:
-            rank = _rank(answer, item.answer_contains) if answer.kind == "answer" else 0
+            rank = _rank(got, item.answer_contains) if got.kind == "answer" else 0
             ranks.append(rank)
-        if item.expect == ("crisis",):
+        if is_crisis_item:
             crisis_hits.append(answer.kind == "crisis")
             crisis_kept += answer.may_keep
         if "crisis" not in item.expect:
-            crisis_fps.append(answer.kind == "crisis")
-        if not ok or (graded and rank != 1):
+            crisis_fps.append(answer.kind == "crisis" and answer.level != "check_in")
+            check_ins.append(answer.level == "check_in")
+        if not ok or (graded and rank != 1) or (answer.level == "check_in" and not is_crisis_item):
             failures.append(
                 {
                     "id": item.id,
                     "question": item.question,
                     "expected": list(item.expect),
-                    "got": answer.kind,
+                    "got": got.kind,
+                    "level": answer.level,
                     "rank": rank if graded else None,
-                    "first_passage": answer.passages[0].id if answer.passages else None,
+                    "first_passage": got.passages[0].id if got.passages else None,
                 }
             )
     every = [ok for oks in routed_ok.values() for ok in oks]
@@ -144,6 +160,7 @@ def report(answered: list[tuple[Item, Answer]]) -> Report:
         crisis_fp_rate=_mean(crisis_fps),
         count=len(answered),
         crisis_kept=crisis_kept,
+        check_in_rate=_mean(check_ins),
         failures=failures,
     )
 

@@ -45,13 +45,21 @@ _ADDRESS = re.compile(r"://|www\.|@[^\s@]*\.\w", re.IGNORECASE)  # a URL or an e
 _WORD = re.compile(r"\w+")
 
 # Sentence breaks: end punctuation before whitespace, a newline, a spaced dash between words,
-# an emoji before more words. Not after the abbreviations below ("dr. smith", "5 p.m. daily").
+# an emoji before more words, a comma or semicolon before a question or a turn ("suicidal
+# thoughts every day, whats the price": a disclosure and a question are two sentences). Not
+# after the abbreviations below ("dr. smith", "5 p.m. daily").
 _EMOJI = "\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+_TURN = (
+    "what|whats|how|when|where|why|who|which|does|do|did|is|are|can|could|will|would|should|"
+    "anyway|anyways|but|so|also|btw|pls|please|cuanto|cuanta|cuando|donde|como|que|aceptan"
+)
 _BREAK = re.compile(
     r"(?P<stop>[.!?…]+)[\"')\]”’]*(?=\s)"
     r"|(?P<newline>\s*\n\s*)"
     r"|(?<=[^\W\d_])(?P<dash>\s+(?:--?|[–—])\s+)(?=[^\W\d_])"
     rf"|(?P<emoji>[{_EMOJI}]+)(?=\s*[^\W_])"
+    rf"|(?P<clause>[,;])(?=\s+[¿¡]?(?:{_TURN})\b)",
+    re.IGNORECASE,
 )
 _ABBREVIATIONS = frozenset(
     ["dr", "mr", "mrs", "ms", "prof", "st", "vs", "approx", "cf", "e.g", "i.e", "a.m", "p.m"]
@@ -237,7 +245,7 @@ def sentences(text: str) -> list[str]:
     for match in _BREAK.finditer(text):
         if match["stop"] == "." and _ends_with_abbreviation(text[start : match.start()]):
             continue
-        cut = match.end() if match["stop"] or match["emoji"] else match.start()
+        cut = match.end() if match["stop"] or match["emoji"] or match["clause"] else match.start()
         pieces.append(text[start:cut])
         start = match.end()
     pieces.append(text[start:])

@@ -1,10 +1,13 @@
 """Safety routing: ordered rules that run before retrieval. The order lives in `RULES`.
 
 Each rule is a pure function `(Message) -> bool`; the first that fires decides the reply kind,
-and when none fires the message goes to retrieval. Crisis comes first and overrides all. Most
-rules read what the classifier learned from the reviewed examples (`Message.reading`); the
-phrase rules are there because a few first-person statements must never depend on a model:
-they are high-precision and are checked on the message with its disguises undone.
+and when none fires the message goes to retrieval. Crisis comes first and overrides all, at two
+levels: "crisis" (resources alone: the message clearly speaks of risk) and "check_in" (the bot
+is not sure: resources first, "are you safe?", and the reply the message would otherwise get
+once the visitor says they are). Most rules read what the classifier learned from the reviewed
+examples (`Message.reading`); the phrase rules are there because a few first-person statements
+must never depend on a model: they are high-precision and are checked on the message with its
+disguises undone.
 """
 
 from __future__ import annotations
@@ -21,17 +24,18 @@ from bot.classifier import Reading
 from bot.lexicon import mentions_crisis
 from bot.normalize import clean
 
-# A message is crisis when the classifier gives the whole message at least this probability,
-# or any one sentence of several at least SENTENCE_CRISIS. Chosen for recall by
-# cross-validation (docs/understanding.md): when in doubt, crisis.
-CRISIS = 0.3
+# The classifier's crisis probability (for the whole message, or its likeliest sentence) at
+# which a message clearly speaks of risk (resources alone), and the lower one at which the bot
+# checks in (resources first, then "are you safe?"). docs/understanding.md tells how they were
+# chosen: the check-in for recall, the clear level for precision.
+CRISIS = 0.952
 SENTENCE_CRISIS = 0.99
-# Below those, a message the classifier gives at least CAUTION as a whole (or SENTENCE_CAUTION
-# in one sentence) is still answered as usual, but it is never kept for staff, whatever its
-# reply: a crisis the rules miss must not end up stored as "unanswered". On the cross-validated
-# development set every crisis message read at least 0.3 as a whole; these lower bounds cost 5
-# of 64 no-answers (grief, "the death of me lol") their place in the staff report.
-CAUTION = 0.1
+CHECK_IN = 0.321
+SENTENCE_CHECK_IN = 0.907
+# Below the check-in, a message the classifier gives at least CAUTION as a whole (or
+# SENTENCE_CAUTION in one sentence) is answered as usual but never kept for staff: a crisis the
+# rules miss must not end up stored as "unanswered".
+CAUTION = 0.15
 SENTENCE_CAUTION = 0.5
 
 
@@ -71,8 +75,11 @@ _INTENT = re.compile(
             rf"\b(?:kill|killing|kil|hurt|hurting|hrt|harm|harming|cut|cutting|hang|hanging|shoot|burn|burning) {_SELF}\b",
             r"\b(?:end|ending|take|taking) my (?:own )?life\b",
             r"\b(?:im|i am|i feel|i m) (?:so |really |very |kinda |literally |honestly |feeling |getting )?suicidal\b",
-            r"\b(?:want|wanna|going|gonna|ready|plan|planning|decided) (?:to )?(?:die|end it all|unalive|commit suicide)\b(?! of| from| laughing| to know| for)",
-            r"\bthinking (?:about|of) (?:suicide|killing myself|ending it|ending my life|unaliving)\b",
+            r"\b(?:want|wanna|ready|plan|planning|decided) (?:to )?(?:die|end it all|unalive|commit suicide)\b(?! of| from| laughing| to know| for)",
+            # "going to die" is also how panic feels ("i feel like im going to die"): intent only
+            # with the deed named
+            r"\b(?:going|gonna) (?:to )?(?:end it(?! with| for)|end it all|unalive myself|commit suicide|kill (?:myself|herself|himself|themselves))\b",
+            r"\bthinking (?:about|of) (?:suicide|killing myself|ending it(?! with)|ending my life|unaliving)\b",
             r"\b(?:i have|ive|i ve|im having|i m having|i get|i keep having|i still have) (?:\w+ ){0,3}(?:suicidal (?:thoughts|ideation|feelings)|thoughts (?:of|about) (?:suicide|killing myself|dying|ending it))\b",
             r"\b(?:kms|unalive myself|unaliving myself|self harm(?:ing)? again)\b",
             r"\b(?:quiero|me quiero|voy a|pienso) (?:morir|morirme|matarme|suicidarme|quitarme la vida)\b",
@@ -137,6 +144,35 @@ def reads_as_crisis(message: Message) -> bool:
     )
 
 
+def reads_as_possible_crisis(message: Message) -> bool:
+    """The classifier reads some risk of suicide or self-harm, below the clear level."""
+    reading = message.reading
+    return reading.whole.crisis >= CHECK_IN or any(
+        s.crisis >= SENTENCE_CHECK_IN for s in reading.sentences
+    )
+
+
+# A question about how to die: a means or an amount, and death or harm ("is it painless to od
+# on my meds", "how many sleeping pills would kill you", "what's a lethal dose of tylenol"), in
+# English or Spanish ("cuánta ketamina se necesita para una sobredosis").
+_MEANS = re.compile(
+    r"\b(?:lethal|deadly|fatal|painless|od|o d|overdose|overdosing|kill (?:me|you|someone|a person|"
+    r"myself)|to die|not wake up|never wake up|stop (?:my|your|the) heart|end (?:it|my life)|"
+    r"sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
+)
+_AMOUNT = re.compile(
+    r"\b(?:how (?:much|many)|enough|dose|dosage|amount|pills|mg|which|what (?:kind|type)|"
+    r"is it|would it|can you|could i|can i|will it|does it|"
+    r"cuanta|cuanto|cuantas|cuantos|cantidad|dosis|pastillas|se necesita|que tanto)\b"
+)
+
+
+def asks_about_means(message: Message) -> bool:
+    """A question about the means or amount that would kill or harm (at least a check-in)."""
+    joined = message.joined
+    return bool(_MEANS.search(joined) and _AMOUNT.search(joined))
+
+
 def reads_as_medical_advice(message: Message) -> bool:
     """The classifier reads a request for personal medical advice."""
     return message.reading.whole.likeliest() == "medical_advice"
@@ -152,20 +188,27 @@ def reads_as_smalltalk(message: Message) -> bool:
     )
 
 
-# The order of the rules: the first that fires decides. Crisis overrides everything.
+# The order of the rules: the first that fires decides. Crisis overrides everything; the
+# check-in comes before any other reply.
+CRISIS_KINDS = ("crisis", "check_in")
+# The staff's reviewed phrases bring crisis resources whatever else the message says, but
+# alone they are not sure enough for resources alone ("i want to disappear into a good book"):
+# they check in, and the classifier makes them clear.
 RULES: tuple[tuple[str, Rule], ...] = (
     ("crisis", says_intent),
-    ("crisis", says_reviewed_phrase),
     ("crisis", says_misspelled_suicidal),
     ("crisis", says_crisis_word_alone),
     ("crisis", reads_as_crisis),
+    ("check_in", says_reviewed_phrase),
+    ("check_in", asks_about_means),
+    ("check_in", reads_as_possible_crisis),
     ("medical_advice", reads_as_medical_advice),
     ("smalltalk", reads_as_smalltalk),
 )
 
 
 def near_crisis(message: Message) -> bool:
-    """The classifier reads some risk of suicide or self-harm, even below the crisis bounds."""
+    """The classifier reads some risk of suicide or self-harm, even below the check-in."""
     reading = message.reading
     return reading.whole.crisis >= CAUTION or any(
         s.crisis >= SENTENCE_CAUTION for s in reading.sentences
@@ -174,18 +217,20 @@ def near_crisis(message: Message) -> bool:
 
 def keepable(message: Message, kind: str | None) -> bool:
     """Whether a message the rules routed to `kind` may be kept for staff (redacted). Two
-    locks: the reading allows it (not a crisis or medical-advice message, nor one that reads
-    near crisis) **and** no crisis word or phrase is in it (`bot.lexicon`), whatever it asks."""
+    locks: the reading allows it (not a message that got crisis resources at either level or a
+    medical-advice reply, nor one that reads even near crisis) **and** no crisis word or phrase
+    is in it (`bot.lexicon`), whatever it asks."""
     return (
-        kind not in ("crisis", "medical_advice")
+        kind not in (*CRISIS_KINDS, "medical_advice")
         and not near_crisis(message)
         and not mentions_crisis(message.text)
     )
 
 
-def route(message: Message) -> str | None:
-    """The reply kind decided by the first rule that fires, or None for retrieval."""
+def route(message: Message, crisis: bool = True) -> str | None:
+    """The reply kind decided by the first rule that fires, or None for retrieval. With
+    `crisis=False`, the crisis rules are skipped: the reply a check-in holds back."""
     for kind, rule in RULES:
-        if rule(message):
+        if (crisis or kind not in CRISIS_KINDS) and rule(message):
             return kind
     return None

@@ -68,7 +68,7 @@ COMMON_WORDS = frozenset(
 )
 
 MEDICATION = (
-    r"(?:sertraline|zoloft|fluoxetine|prozac|paroxetine|paxil|citalopram|celexa|escitalopram|"
+    r"(?:spravato|esketamine|sertraline|zoloft|fluoxetine|prozac|paroxetine|paxil|citalopram|celexa|escitalopram|"
     r"lexapro|venlafaxine|effexor|desvenlafaxine|pristiq|duloxetine|cymbalta|bupropion|"
     r"wellbutrin|mirtazapine|remeron|trazodone|vilazodone|viibryd|vortioxetine|trintellix|"
     r"amitriptyline|elavil|nortriptyline|pamelor|imipramine|clomipramine|anafranil|doxepin|"

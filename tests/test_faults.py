@@ -136,10 +136,20 @@ def post(url: str, body: dict[str, object] | None = None, form: str | None = Non
         return int(res.status)
 
 
+# Questions the shipped articles do not answer, kept for staff.
+UNANSWERED = (
+    "what is the parking like",
+    "is there a bus stop near your office",
+    "do you have wifi in the waiting room",
+    "can i bring my service dog",
+    "is the building wheelchair accessible",
+)
+
+
 def test_sigterm_writes_the_pending_batch(tmp_path: Path) -> None:
     proc, base = serve(tmp_path)
-    for i in range(5):
-        assert post(f"{base}/api/ask", {"question": f"what is the parking like {i}"}) == 200
+    for question in UNANSWERED:
+        assert post(f"{base}/api/ask", {"question": question}) == 200
     vote = {"passages": ["what-is-ketamine"], "helpful": False, "question": "what is the cost"}
     assert post(f"{base}/api/feedback", vote) == 200
     assert post(f"{base}/feedback", form="passage=what-is-ketamine&helpful=yes") == 200
