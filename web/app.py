@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from bot import __version__
 from bot.assistant import Assistant
+from bot.canaries import safety_problems
 from bot.encoder import EncoderError
 from bot.knowledge import Knowledge
 from bot.store import private_folder
@@ -51,9 +52,13 @@ def load_assistant(settings: Settings, knowledge: Knowledge | None = None) -> As
     if knowledge is None:
         knowledge = check_knowledge(settings)
     try:
-        return Assistant(knowledge)
+        assistant = Assistant(knowledge)
     except EncoderError as exc:
         raise StartupError(f"The chat cannot start: {exc}") from None
+    if settings.safety_gate and (problems := safety_problems(assistant)):
+        listed = "\n".join(str(p) for p in problems)
+        raise StartupError(f"The chat cannot start: the knowledge is not safe to serve.\n{listed}")
+    return assistant
 
 
 def create_app(settings: Settings | None = None, knowledge: Knowledge | None = None) -> FastAPI:
@@ -61,7 +66,9 @@ def create_app(settings: Settings | None = None, knowledge: Knowledge | None = N
     static files and handlers."""
     settings = settings or Settings()
     private_folder(settings.data_folder)  # before anything is written there (0700 when new)
-    holder = KnowledgeHolder(load_assistant(settings, knowledge), settings.knowledge_dir)
+    holder = KnowledgeHolder(
+        load_assistant(settings, knowledge), settings.knowledge_dir, settings.safety_gate
+    )
     recorder = Recorder(settings.open_store(), keep_questions=settings.keep_questions)
     roster = Roster(settings.data_folder / "workers", host=settings.server_name)
     holder.attach(roster, on_status=recorder.status_changed)

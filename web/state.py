@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from bot.assistant import Assistant
+from bot.canaries import safety_problems
 from bot.files import fingerprint
 from bot.knowledge import Knowledge, load_knowledge
 from bot.problems import Problem
@@ -65,9 +66,12 @@ class KnowledgeHolder:
     which every worker's watcher follows, and each worker reports the version it serves.
     """
 
-    def __init__(self, assistant: Assistant, folder: Path) -> None:
+    def __init__(self, assistant: Assistant, folder: Path, safety_gate: bool = True) -> None:
+        """`safety_gate`: refuse an edit that routes the shipped crisis test messages unsafely
+        (`bot.canaries`), keeping the last good version."""
         self.assistant = assistant
         self.folder = folder
+        self.safety_gate = safety_gate
         self.failure: ReloadFailure | None = None
         self._seen = fingerprint(folder)
         self._lock = threading.Lock()
@@ -163,16 +167,14 @@ class KnowledgeHolder:
                 return False
             knowledge, self._seen = read
             if knowledge.errors:
-                errors = tuple(str(p) for p in knowledge.errors)
-                for line in errors:
-                    log.error("knowledge reload refused: %s", line)
-                where = tuple(_where(p, self.folder) for p in knowledge.errors)
-                self.failure = ReloadFailure(datetime.now(UTC), errors, where)
-                return False
+                return self._refuse(knowledge.errors)
             if knowledge.version == self.assistant.knowledge.version:
                 self.failure = None
                 return False
-            self.assistant = Assistant(knowledge)
+            assistant = Assistant(knowledge)
+            if self.safety_gate and (unsafe := safety_problems(assistant)):
+                return self._refuse(unsafe)
+            self.assistant = assistant
             self.failure = None
             log.info(
                 "knowledge reloaded: version %s, %d passages",
@@ -180,6 +182,15 @@ class KnowledgeHolder:
                 len(knowledge.passages),
             )
             return True
+
+    def _refuse(self, problems: Sequence[Problem]) -> bool:
+        """Keep serving the last good version; log and show why the edit was refused."""
+        errors = tuple(str(p) for p in problems)
+        for line in errors:
+            log.error("knowledge reload refused: %s", line)
+        where = tuple(_where(p, self.folder) for p in problems)
+        self.failure = ReloadFailure(datetime.now(UTC), errors, where)
+        return False
 
     def _read_whole(self) -> Read | None:
         """The folder's knowledge if no file changed over SETTLE_S before it was read nor while
