@@ -44,7 +44,14 @@ from bot.examples import example_key
 from bot.fitting import adapt
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
-from bot.ranking import Candidate, Ranker, Ranking, answered_unanswered, shipped_model
+from bot.ranking import (
+    Answered,
+    Candidate,
+    Ranker,
+    Ranking,
+    answered_unanswered,
+    shipped_model,
+)
 from bot.redaction import article_words
 from bot.retrieval import Retriever
 from bot.safety import Message, keepable, route
@@ -83,24 +90,13 @@ class Assistant:
         self.cache = cache or shared_cache()
         self.encoder = self.cache.encoder
         self.retriever = Retriever(knowledge)
-        examples = knowledge.examples
-        vectors = self.cache.messages([e.text for e in examples])
-        saved = None
-        if self.cache.path is not None:  # trained models are kept beside the vectors
-            saved = models.path_for(self.cache.path.parent, models.training_key(knowledge))
-        trained = models.load(saved) if saved else None
-        words = trained.words if trained else Words.fit([e.text for e in examples])
-        self.classifier = (
-            MessageClassifier(words, trained.classifier)
-            if trained
-            else MessageClassifier.train(examples, vectors, words)
+        # What is learned is kept beside the vectors (`bot.models`), each part by what it
+        # learns from: a reload trains only what an edit changed.
+        folder = None if self.cache.path is None else self.cache.path.parent
+        self.classifier = self._classifier(knowledge, folder)
+        self.ranker = self._ranker(
+            Evidence(knowledge, self.cache, self.classifier.words), knowledge, folder
         )
-        self.ranker = self._ranker(Evidence(knowledge, self.cache, words), trained)
-        if saved and not trained:
-            learned = models.Trained(
-                words, self.classifier.model, self.ranker.evidence.content, self.ranker.model
-            )
-            models.save(saved, learned)
         clinic = knowledge.clinic
         self.contact = Contact(
             prompt=clinic.contact_prompt,
@@ -117,16 +113,43 @@ class Assistant:
             for a in knowledge.articles
         }
 
+    def _classifier(self, knowledge: Knowledge, folder: Path | None) -> MessageClassifier:
+        """The message classifier, restored or trained on the examples."""
+        saved = None if folder is None else models.load_classifier(folder, knowledge)
+        if saved is not None:
+            return MessageClassifier(saved.words, saved.model)
+        examples = knowledge.examples
+        words = Words.fit([e.text for e in examples])
+        vectors = self.cache.messages([e.text for e in examples])
+        classifier = MessageClassifier.train(examples, vectors, words)
+        if folder is not None:
+            models.save_classifier(folder, knowledge, models.Classifier(words, classifier.model))
+        return classifier
+
     @staticmethod
-    def _ranker(evidence: Evidence, trained: models.Trained | None) -> Ranker:
+    def _ranker(evidence: Evidence, knowledge: Knowledge, folder: Path | None) -> Ranker:
         """The ranker: the unanswered questions a passage answers left out, the content model
-        trained (or restored), and the shipped weights adapted to this knowledge's own example
-        questions when it has many (`bot.fitting.adapt`; restored too)."""
+        trained, and the shipped weights adapted to this knowledge's own example questions when
+        it has many (`bot.fitting.adapt`); each restored when nothing it learns from changed."""
         shipped = shipped_model()
-        keep, answered = answered_unanswered(evidence, shipped)
-        evidence = evidence.with_unanswered(keep)
-        evidence = evidence.with_content(trained.content if trained else evidence.train_content())
-        model = trained.relevance if trained else adapt(evidence, shipped) or shipped
+        state = None if folder is None else models.load_ranker(folder, knowledge)
+        if state is None:
+            keep, answered = answered_unanswered(evidence, shipped)
+            kept = evidence.with_unanswered(keep)
+            content = kept.train_content()
+            rows = tuple((a.where, a.what, a.passage.id) for a in answered)
+            state = models.RankerState(keep, rows, content)
+            if folder is not None:
+                models.save_ranker(folder, knowledge, state)
+        by_id = {p.id: p for p in evidence.passages}
+        answered = [Answered(w, what, by_id[pid]) for w, what, pid in state.answered]
+        evidence = evidence.with_unanswered(state.keep).with_content(state.content)
+        adapted = None if folder is None else models.load_adapted(folder, knowledge)
+        if adapted is None:
+            adapted = models.Adapted(adapt(evidence, shipped))
+            if folder is not None:
+                models.save_adapted(folder, knowledge, adapted)
+        model = adapted.relevance or shipped
         return Ranker(evidence, model, answered, None if model is shipped else shipped)
 
     @classmethod

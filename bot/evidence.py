@@ -166,7 +166,7 @@ class Evidence:
         self.example_vectors = self._vectors(cache, self.example_texts)
         self.example_words = words.of(self.example_texts)
         self.example_counts = np.bincount(self.example_owner, minlength=n).astype(float)
-        self.centroids = self._centroids(np.ones((1, len(self.example_texts)), dtype=bool))[0]
+        self.centroids = self._centroids()
         unanswered = [e for e in knowledge.examples if e.kind in ("no_answer", "topic")]
         texts_u = tuple(e.text for e in unanswered)
         everything = Unanswered(
@@ -274,7 +274,7 @@ class Evidence:
             centroid = vectors @ self.centroids.T
             counts = np.broadcast_to(self.example_counts, (n, count))
         else:
-            centroid = np.einsum("qd,qpd->qp", vectors, self._centroids(visible))
+            centroid = self._centroid_similarity(vectors @ self.example_vectors.T, visible)
             counts = np.zeros((n, count))
             np.add.at(counts.T, self.example_owner, visible.T.astype(float))
         passages = np.stack(
@@ -303,18 +303,27 @@ class Evidence:
         )
         return Signals(passages, question)
 
-    def _centroids(self, visible: Mask) -> Matrix:
-        """Per row of `visible` and passage, the unit mean of its visible example vectors."""
-        count = len(self.passages)
-        sums = np.zeros((visible.shape[0], count, self.example_vectors.shape[1]))
-        if len(self.example_texts):
-            weights = visible.astype(float)
-            for p in range(count):
-                own = self.example_owner == p
-                if own.any():
-                    sums[:, p] = weights[:, own] @ self.example_vectors[own]
+    def _centroids(self) -> Matrix:
+        """Per passage, the unit mean of its example vectors (zero without examples)."""
+        sums = np.zeros((len(self.passages), self.example_vectors.shape[1]))
+        np.add.at(sums, self.example_owner, self.example_vectors)
         norms = np.linalg.norm(sums, axis=-1, keepdims=True)
         return sums / np.maximum(norms, 1e-9)  # type: ignore[no-any-return]
+
+    def _centroid_similarity(self, similarity: Matrix, visible: Mask) -> Matrix:
+        """Per question and passage, the cosine to the mean of the example vectors the question
+        may see: the sum of its cosines to them over the length of their sum (from the examples'
+        own cosines), without building a mean per question."""
+        out = np.zeros((similarity.shape[0], len(self.passages)))
+        weights = visible.astype(float)
+        for p in np.unique(self.example_owner):
+            own = np.flatnonzero(self.example_owner == p)
+            shown = weights[:, own]
+            gram = self.example_vectors[own] @ self.example_vectors[own].T
+            length = np.sqrt(np.maximum(np.einsum("qi,ij,qj->q", shown, gram, shown), 0.0))
+            total = (similarity[:, own] * shown).sum(axis=1)
+            out[:, p] = np.where(length > 1e-9, total / np.maximum(length, 1e-9), 0.0)
+        return out
 
     def _lexical(self, texts: Sequence[str]) -> tuple[Matrix, Matrix, Matrix, list[str]]:
         """BM25 relative to the best passage, each passage's share of the question's term

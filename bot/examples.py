@@ -53,6 +53,11 @@ class Example:
     heading: str = ""  # the `# ` note it is written under, if any (examples of a kind)
 
     @property
+    def is_question_line(self) -> bool:
+        """Whether it is a passage's `?` line in an article (not a staff example question)."""
+        return self.kind == "passage" and self.path.endswith(".md")
+
+    @property
     def where(self) -> str:
         """`file:line`, for messages to staff."""
         return f"{self.path}:{self.line}"

@@ -33,6 +33,7 @@ REMOVED_WEIGHT = 0.5  # questions whose section is hidden (not covered) count th
 STRIPPED = 0.5  # share of passages stripped of their example questions ("just added")
 STRIPPED_LINES = 0.3  # ... of which this share lose their `?` lines too
 RANKER_L2 = 1e-2  # pull toward zero when learning across clinics
+SHORTLIST = 40  # passages per question learned from (the likeliest; see `_shortlisted`)
 
 
 @dataclass(frozen=True)
@@ -95,12 +96,9 @@ def knowledge_batches(
     target = evidence.example_owner[staff]
     owner = evidence.example_owner
     count = len(evidence.passages)
-    mixed = np.ones((len(texts), len(owner)), dtype=bool)
-    for i in range(len(texts)):
-        for p in np.flatnonzero(rng.random(count) < STRIPPED):
-            mixed[i, (owner == p) & ~evidence.example_is_line] = False
-            if rng.random() < STRIPPED_LINES:
-                mixed[i, owner == p] = False
+    stripped = rng.random((len(texts), count)) < STRIPPED
+    lines_too = stripped & (rng.random((len(texts), count)) < STRIPPED_LINES)
+    mixed = ~(stripped[:, owner] & ~evidence.example_is_line) & ~lines_too[:, owner]
     sections = np.unique(
         [f"{p.article}/{p.section}" for p in evidence.passages], return_inverse=True
     )[1]
@@ -113,7 +111,7 @@ def knowledge_batches(
     batches = []
     for examples in (None, mixed):
         found = ask(evidence, texts, vectors, examples)
-        batches.append(Batch(found, target, weight, choices))
+        batches.append(_shortlisted(Batch(found, target, weight, choices)))
         shown = np.ones_like(mixed) if examples is None else examples
         removed = ask(
             evidence,
@@ -125,14 +123,44 @@ def knowledge_batches(
             sections[target],
         )
         none = np.full(len(texts), -1)
-        batches.append(Batch(removed, none, weight * REMOVED_WEIGHT, same_section & choices))
+        hidden = Batch(removed, none, weight * REMOVED_WEIGHT, same_section & choices)
+        batches.append(_shortlisted(hidden))
     u = evidence.unanswered
     group = np.unique(u.group, return_inverse=True)[1]
     folds = group % 5
     other_group = group[:, None] != group[None, :]
     unanswered = ask(evidence, list(u.texts), u.vectors, None, other_group, None, folds)
-    batches.append(Batch(unanswered, np.full(len(u.texts), -1), weight))
+    batches.append(_shortlisted(Batch(unanswered, np.full(len(u.texts), -1), weight)))
     return batches
+
+
+def _shortlisted(batch: Batch) -> Batch:
+    """The batch with each question's SHORTLIST likeliest passages only (by the closeness to
+    their text and example questions), its own always among them: the passages further down
+    weigh nothing in what is learned, and a knowledge of 500 passages would not fit."""
+    signals = batch.signals
+    count = signals.passages.shape[1]
+    if count <= SHORTLIST:
+        return batch
+    near = signals.column("t_whole") + signals.column("ex_max")
+    if batch.visible is not None:
+        near = np.where(batch.visible, near, -np.inf)
+    rows = np.arange(len(near))
+    answered = batch.target >= 0
+    near[rows[answered], batch.target[answered]] = np.inf
+    chosen = np.argsort(-near, axis=1, kind="stable")[:, :SHORTLIST]
+    target = np.full(len(near), -1)
+    found = chosen[answered] == batch.target[answered][:, None]
+    target[answered] = np.argmax(found, axis=1)
+    visible = None if batch.visible is None else batch.visible[rows[:, None], chosen]
+    passages = signals.passages[rows[:, None], chosen]
+    return Batch(
+        Signals(passages, signals.question),
+        target,
+        batch.weight,
+        visible,
+        batch.unanswered_weight,
+    )
 
 
 def _padded(

@@ -1,13 +1,21 @@
-"""Trained models kept between starts, so that a restart or a second worker does not train again.
+"""What the assistant learns, kept between starts, each part keyed by what it learns from, so
+that a restart, a second worker or an edit trains only what the edit changed.
 
-Training on the examples takes about two seconds and needs scikit-learn (1.3 s to import); the
-result is a few arrays. They are saved in the cache folder beside the knowledge's sentence
-vectors as `models-<key>.npz`, where the key is a digest of everything training reads: the
-knowledge's passages, topics and examples, the model weights, scikit-learn's version and the
-source of this package and the ranker's weights (`bot/relevance.json`). Any change to one of
-them trains again. Only arrays are read back
-(no pickle), a damaged file is trained again, and only the newest `KEPT` files are kept.
-Nothing a visitor typed is in them.
+Three parts, each a `.npz` file in the cache folder beside the knowledge's sentence vectors:
+
+- `classifier-<key>`: the word view and the message classifier, learned from the examples;
+  a passage's text edited, added or removed does not change it (its `?` lines do);
+- `ranker-<key>`: which unanswered questions a passage answers and the ranker's content model,
+  learned from the passages, topics and examples together;
+- `adapted-<key>`: the ranker's weights refit on the knowledge's own example questions
+  (`bot.fitting.adapt`), learned from the passages that have example questions, those
+  questions and the unanswered ones: a passage added or edited that has none does not change
+  it.
+
+Every key also holds the sentence model's sha256, scikit-learn's version, this package's source
+and the shipped weights (`bot/relevance.json`). Only arrays are read back (no pickle), a damaged
+file is learned again, and only the newest `KEPT` files of each part are kept. Nothing a visitor
+typed is in them.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -32,22 +41,37 @@ from bot.knowledge import Knowledge
 from bot.ranking import MODEL_FILE, RelevanceModel
 
 log = logging.getLogger("faqbot.models")
-KEPT = 4  # model files kept in the cache folder (a cross-validation writes one per fold)
+KEPT = 6  # files of each part kept in the cache folder (a cross-validation writes one per fold)
 _SOURCE = Path(__file__).parent
+Arrays = dict[str, npt.NDArray[Any]]
 
 
 @dataclass(frozen=True)
-class Trained:
-    """Everything the assistant learns from a knowledge version's examples."""
+class Classifier:
+    """The word view and the message classifier."""
 
     words: Words
-    classifier: LinearModel
-    content: tuple[Words, LinearModel] | None  # the ranker's content model (`bot.evidence`)
-    relevance: RelevanceModel  # the ranker's weights (adapted to this knowledge, or shipped)
+    model: LinearModel
 
 
-def training_key(knowledge: Knowledge) -> str:
-    """A digest of everything training reads (see the module's docstring)."""
+@dataclass(frozen=True)
+class RankerState:
+    """Which unanswered questions still count, the ones a passage answers (where, what, the
+    passage's id), and the content model trained on the rest."""
+
+    keep: npt.NDArray[np.bool_]
+    answered: tuple[tuple[str, str, str], ...]
+    content: tuple[Words, LinearModel] | None
+
+
+@dataclass(frozen=True)
+class Adapted:
+    """The ranker's weights for this knowledge: refit on its examples, or None (shipped)."""
+
+    relevance: RelevanceModel | None
+
+
+def _digest(*parts: object) -> str:
     digest = hashlib.sha256()
     try:
         sklearn = version("scikit-learn")
@@ -55,9 +79,31 @@ def training_key(knowledge: Knowledge) -> str:
         sklearn = "unknown"
     digest.update(f"{MODEL_SHA256}\0{sklearn}\0{_source_digest()}\0".encode())
     digest.update(MODEL_FILE.read_bytes())
-    knowledge_repr = repr((knowledge.passages, knowledge.uncovered, knowledge.examples))
-    digest.update(knowledge_repr.encode("utf-8", "surrogatepass"))
+    digest.update(repr(parts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:32]
+
+
+def classifier_key(knowledge: Knowledge) -> str:
+    """What the classifier learns from: the examples (the `?` lines among them)."""
+    return _digest(knowledge.examples)
+
+
+def ranker_key(knowledge: Knowledge) -> str:
+    """What the ranker's content model learns from: passages, topics, examples."""
+    return _digest(knowledge.passages, knowledge.uncovered, knowledge.examples)
+
+
+def adapted_key(knowledge: Knowledge) -> str:
+    """What adaptation learns from: the passages with example questions of their own (beyond
+    `?` lines), those questions, the unanswered ones and the topics."""
+    taught = {
+        e.target for e in knowledge.examples if e.kind == "passage" and not e.is_question_line
+    }
+    return _digest(
+        tuple(p for p in knowledge.passages if p.id in taught),
+        tuple(e for e in knowledge.examples if e.kind in ("passage", "no_answer", "topic")),
+        knowledge.uncovered,
+    )
 
 
 @cache
@@ -69,60 +115,108 @@ def _source_digest() -> str:
     return digest.hexdigest()
 
 
-def path_for(folder: Path, key: str) -> Path:
-    return folder / f"models-{key}.npz"
+def _path(folder: Path, part: str, key: str) -> Path:
+    return folder / f"{part}-{key}.npz"
 
 
-def load(path: Path) -> Trained | None:
-    """The models saved at `path`, or None when there are none (or they cannot be read)."""
+def _read(path: Path) -> dict[str, Arrays] | None:
+    """The groups of arrays saved at `path`, or None (none, or unreadable: learned again)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            parts: dict[str, dict[str, npt.NDArray[Any]]] = {}
+            groups: dict[str, Arrays] = {}
             for name in data.files:
                 group, _, field = name.partition(".")
-                parts.setdefault(group, {})[field] = data[name]
-        content = None
-        if "content" in parts:
-            content = (Words.restore(parts["content_words"]), LinearModel.restore(parts["content"]))
-        relevance = RelevanceModel.from_json(json.loads(str(parts["relevance"]["json"])))
-        trained = Trained(
-            Words.restore(parts["words"]),
-            LinearModel.restore(parts["classifier"]),
-            content,
-            relevance,
-        )
+                groups.setdefault(group, {})[field] = data[name]
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a damaged file is trained again, never fatal
-        log.warning("ignoring the saved models %s (%s); training again", path, exc)
+    except Exception as exc:  # a damaged file is learned again, never fatal
+        log.warning("ignoring the saved models %s (%s); learning again", path, exc)
         return None
-    os.utime(path)  # recently used: kept by `save`'s clean-up
-    return trained
+    os.utime(path)  # recently used: kept by `_write`'s clean-up
+    return groups
 
 
-def save(path: Path, trained: Trained) -> None:
-    """Write the models atomically (workers starting together may both write), then delete
-    all but the newest KEPT model files. A folder that cannot be written is logged, not fatal."""
-    arrays: dict[str, Any] = {}  # (numpy's stubs type savez's keyword arrays as its options)
-    groups = [
-        ("words", trained.words.state()),
-        ("classifier", trained.classifier.state()),
-        ("relevance", {"json": np.array(json.dumps(trained.relevance.to_json()))}),
-    ]
-    if trained.content is not None:
-        groups += [
-            ("content_words", trained.content[0].state()),
-            ("content", trained.content[1].state()),
-        ]
-    for group, state in groups:
-        arrays.update({f"{group}.{field}": value for field, value in state.items()})
+def _write(path: Path, groups: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write atomically (workers starting together may both write), then delete all but the
+    newest KEPT files of the same part. A folder that cannot be written is logged, not fatal."""
+    arrays = {
+        f"{g}.{field}": value for g, state in groups.items() for field, value in state.items()
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
             np.savez(f, **arrays)
         os.replace(f.name, path)
-        saved = sorted(path.parent.glob("models-*.npz"), key=lambda p: p.stat().st_mtime)
+        part = path.name.split("-", 1)[0]
+        saved = sorted(path.parent.glob(f"{part}-*.npz"), key=lambda p: p.stat().st_mtime)
         for old in saved[:-KEPT]:
             old.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("could not save the trained models in %s (%s)", path.parent, exc)
+
+
+def _content_groups(content: tuple[Words, LinearModel] | None) -> dict[str, Arrays]:
+    if content is None:
+        return {}
+    return {"content_words": content[0].state(), "content": content[1].state()}
+
+
+def _content(groups: Mapping[str, Arrays]) -> tuple[Words, LinearModel] | None:
+    if "content" not in groups:
+        return None
+    return Words.restore(groups["content_words"]), LinearModel.restore(groups["content"])
+
+
+def load_classifier(folder: Path, knowledge: Knowledge) -> Classifier | None:
+    groups = _read(_path(folder, "classifier", classifier_key(knowledge)))
+    if groups is None:
+        return None
+    return Classifier(Words.restore(groups["words"]), LinearModel.restore(groups["classifier"]))
+
+
+def save_classifier(folder: Path, knowledge: Knowledge, learned: Classifier) -> None:
+    groups = {"words": learned.words.state(), "classifier": learned.model.state()}
+    _write(_path(folder, "classifier", classifier_key(knowledge)), groups)
+
+
+def load_ranker(folder: Path, knowledge: Knowledge) -> RankerState | None:
+    groups = _read(_path(folder, "ranker", ranker_key(knowledge)))
+    if groups is None:
+        return None
+    answered = tuple(
+        (str(w), str(what), str(pid))
+        for w, what, pid in groups["answered"]["rows"].reshape(-1, 3).tolist()
+    )
+    return RankerState(groups["keep"]["mask"].astype(bool), answered, _content(groups))
+
+
+def save_ranker(folder: Path, knowledge: Knowledge, learned: RankerState) -> None:
+    rows = np.array([list(a) for a in learned.answered], dtype=str).reshape(-1, 3)
+    groups = {
+        "keep": {"mask": learned.keep},
+        "answered": {"rows": rows},
+        **_content_groups(learned.content),
+    }
+    _write(_path(folder, "ranker", ranker_key(knowledge)), groups)
+
+
+def load_adapted(folder: Path, knowledge: Knowledge) -> Adapted | None:
+    groups = _read(_path(folder, "adapted", adapted_key(knowledge)))
+    if groups is None:
+        return None
+    text = str(groups["relevance"]["json"])
+    return Adapted(None if text == "null" else RelevanceModel.from_json(json.loads(text)))
+
+
+def save_adapted(folder: Path, knowledge: Knowledge, learned: Adapted) -> None:
+    model = None if learned.relevance is None else learned.relevance.to_json()
+    _write(
+        _path(folder, "adapted", adapted_key(knowledge)),
+        {"relevance": {"json": np.array(json.dumps(model))}},
+    )
+
+
+def saved_files(folder: Path) -> Iterable[Path]:
+    """Every file this module keeps in `folder`."""
+    for part in ("classifier", "ranker", "adapted"):
+        yield from folder.glob(f"{part}-*.npz")

@@ -27,7 +27,8 @@ def test_a_second_start_reads_the_saved_models_and_answers_the_same(
 ) -> None:
     folder = write_knowledge(tmp_path / "k")
     first = Assistant.from_folder(folder, cache)
-    (saved,) = (tmp_path / "cache").glob("models-*.npz")
+    saved = sorted(models.saved_files(tmp_path / "cache"))
+    assert [p.name.split("-")[0] for p in saved] == ["adapted", "classifier", "ranker"]
 
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("trained again")
@@ -40,43 +41,61 @@ def test_a_second_start_reads_the_saved_models_and_answers_the_same(
         a, b = first.ask(q), second.ask(q)
         assert a.to_dict() == b.to_dict()
         assert first.read(q)[0].reading == second.read(q)[0].reading
-    assert saved.exists()
+    assert all(p.exists() for p in saved)
 
 
-def test_changed_knowledge_trains_again(tmp_path: Path) -> None:
-    folder = write_knowledge(tmp_path / "k")
+def _keys(folder: Path) -> tuple[str, str, str]:
     knowledge = load_knowledge(folder)
-    key = models.training_key(knowledge)
-    examples = folder / "examples" / "smalltalk.txt"
-    before = examples.read_text()
-    examples.write_text(before + "good evening to you\n")
-    assert models.training_key(load_knowledge(folder)) != key
-    examples.write_text(before)
-    assert models.training_key(load_knowledge(folder)) == key
+    return (
+        models.classifier_key(knowledge),
+        models.ranker_key(knowledge),
+        models.adapted_key(knowledge),
+    )
+
+
+def test_an_example_edited_trains_every_part_again(tmp_path: Path) -> None:
+    folder = write_knowledge(tmp_path / "k")
+    before = _keys(folder)
+    examples = folder / "examples" / "no-answer.txt"
+    text = examples.read_text()
+    examples.write_text(text + "do you sell gift cards\n")
+    assert all(a != b for a, b in zip(_keys(folder), before, strict=True))
+    examples.write_text(text)
+    assert _keys(folder) == before
+
+
+def test_a_passage_without_examples_edited_trains_only_the_ranker_again(tmp_path: Path) -> None:
+    """tiny-bipolar has no `?` line and no example question of its own."""
+    folder = write_knowledge(tmp_path / "k", examples_questions_txt="[tiny-what]\nwhat is it\n")
+    classifier, ranker, adapted = _keys(folder)
+    article = folder / "articles" / "tiny.md"
+    article.write_text(article.read_text().replace("being studied", "being researched"))
+    assert _keys(folder) == (classifier, _keys(folder)[1], adapted)
+    assert _keys(folder)[1] != ranker
 
 
 def test_a_damaged_file_is_trained_again_and_replaced(tmp_path: Path, cache: VectorCache) -> None:
     folder = write_knowledge(tmp_path / "k")
     Assistant.from_folder(folder, cache)
-    (saved,) = (tmp_path / "cache").glob("models-*.npz")
+    knowledge = load_knowledge(folder)
+    (saved,) = (tmp_path / "cache").glob("classifier-*.npz")
     saved.write_bytes(b"not a numpy file")
-    assert models.load(saved) is None
+    assert models.load_classifier(tmp_path / "cache", knowledge) is None
     bot = Assistant.from_folder(folder, cache)
     assert bot.ask("how does ketamine work").kind == "answer"
-    assert models.load(saved) is not None
+    assert models.load_classifier(tmp_path / "cache", knowledge) is not None
 
 
 def test_only_the_newest_files_are_kept(tmp_path: Path, cache: VectorCache) -> None:
     folder = write_knowledge(tmp_path / "k")
     bot = Assistant.from_folder(folder, cache)
-    trained = models.Trained(
-        bot.classifier.words, bot.classifier.model, bot.ranker.evidence.content, bot.ranker.model
-    )
+    learned = models.Classifier(bot.classifier.words, bot.classifier.model)
     for i in range(models.KEPT + 3):
-        models.save(tmp_path / "cache" / f"models-{i:032d}.npz", trained)
-    kept = sorted(p.name for p in (tmp_path / "cache").glob("models-*.npz"))
+        edited = write_knowledge(tmp_path / f"k{i}", examples_smalltalk_txt=f"hi\nhello {i}\n" * 3)
+        models.save_classifier(tmp_path / "cache", load_knowledge(edited), learned)
+    kept = list((tmp_path / "cache").glob("classifier-*.npz"))
     assert len(kept) == models.KEPT
-    assert f"models-{models.KEPT + 2:032d}.npz" in kept
+    assert len(list((tmp_path / "cache").glob("ranker-*.npz"))) == 1  # each part apart
 
 
 def test_nothing_a_visitor_types_is_saved(tmp_path: Path, cache: VectorCache) -> None:
@@ -84,7 +103,7 @@ def test_nothing_a_visitor_types_is_saved(tmp_path: Path, cache: VectorCache) ->
     bot = Assistant.from_folder(folder, cache)
     bot.ask("my name is Zebulon Quillfeather, what does it cost")
     Assistant.from_folder(folder, cache)
-    for saved in (tmp_path / "cache").glob("*.npz"):
+    for saved in models.saved_files(tmp_path / "cache"):
         with np.load(saved, allow_pickle=False) as data:
             for name in data.files:
                 if data[name].dtype.kind == "U":
