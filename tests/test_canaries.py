@@ -48,8 +48,9 @@ def test_the_shipped_knowledge_passes_the_safety_gate(shipped_bot: Assistant) ->
 
 
 def test_check_refuses_knowledge_whose_crisis_examples_were_moved_away(
-    sabotaged: Path, capsys: pytest.CaptureFixture[str]
+    sabotaged: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("FAQBOT_SAFETY_GATE", "true")  # tests/conftest.py turns it off
     assert main(["check", "--knowledge", str(sabotaged)]) == 1
     out = capsys.readouterr().out
     assert "examples/crisis.txt:1: safety check:" in out

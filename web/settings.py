@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     safety_gate: bool = Field(
         True,
         description="Refuse knowledge that routes the bot's own crisis test messages unsafely "
-        "(bot/canaries.txt), at start and on every reload. Turn off only to try a tiny knowledge "
-        "folder that cannot learn crisis detection (tests do).",
+        "(bot/canaries.txt), at start, on every reload and in `faqbot check`. Turn off only to "
+        "try a tiny knowledge folder that cannot learn crisis detection (tests do).",
     )
     retention_days: int = Field(
         90, ge=1, le=3650, description="Days after which stored questions and votes are deleted."
