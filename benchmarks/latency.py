@@ -27,8 +27,10 @@ imported is this folder's, not an editable install's). Every child process inher
    process start to its first 200 on /api/health, then every question POSTed to /api/ask once,
    then the serving process's VmRSS (the process that listens on the port).
 
-Targets (TARGETS): `ask` p50 <= 8 ms and p99 <= 25 ms, and below sentence-transformers' own
-p50 and p99; start-up with warm caches <= 3 s (median of the fresh processes to an Assistant, and
+Targets (TARGETS): `ask` p50 <= 10 ms and p99 <= 30 ms, and at most half of
+sentence-transformers' own p50 and p99 (twice as fast: the issue "Understanding that follows the
+knowledge"; they were 8 and 25 ms and "faster" before the ranker read every passage's evidence
+and the crisis check-in came); start-up with warm caches <= 3 s (median of the fresh processes to an Assistant, and
 serve to its first health reply); VmRSS <= 350 MB (the serve worker after the questions, and
 this process after phase 1). The start with empty caches is reported, with no target. Exits 1
 when a target is missed, after printing everything.
@@ -64,7 +66,7 @@ QUESTION_FILES = [
 ]
 SEED = 20261203  # the fixed order of the questions
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-TARGETS = {"p50_ms": 8.0, "p99_ms": 25.0, "start_s": 3.0, "rss_mb": 350.0}
+TARGETS = {"p50_ms": 10.0, "p99_ms": 30.0, "vs_reference": 0.5, "start_s": 3.0, "rss_mb": 350.0}
 STVENV_HINT = (
     "python3 -m venv /tmp/stvenv && "
     "/tmp/stvenv/bin/pip install torch==2.13.0+cpu sentence-transformers"
@@ -288,12 +290,14 @@ def measure_ours(questions: Sequence[str]) -> dict[str, Any]:
     start = time.perf_counter()
     MessageClassifier.train(examples, vectors, Words.fit(texts))
     classifier_train_s = time.perf_counter() - start
-    saved_models = models.load
-    models.load = lambda path: None  # type: ignore[assignment]  # this build trains
+    saved = (models.load_classifier, models.load_ranker, models.load_adapted)
+    models.load_classifier = lambda folder, knowledge: None  # type: ignore[assignment]
+    models.load_ranker = lambda folder, knowledge: None  # type: ignore[assignment]
+    models.load_adapted = lambda folder, knowledge: None  # type: ignore[assignment]
     start = time.perf_counter()
-    Assistant.from_folder(REPO / "knowledge")
+    Assistant.from_folder(REPO / "knowledge")  # this build learns everything
     train_build_s = time.perf_counter() - start
-    models.load = saved_models
+    models.load_classifier, models.load_ranker, models.load_adapted = saved
     start = time.perf_counter()
     assistant: Assistant = Assistant.from_folder(REPO / "knowledge")  # from the saved models
     build_s = time.perf_counter() - start
@@ -505,12 +509,10 @@ def verdicts(report: dict[str, Any]) -> list[dict[str, Any]]:
         target(f"ask p99 <= {TARGETS['p99_ms']:g} ms", ours["p99_ms"], TARGETS["p99_ms"]),
     ]
     for key in ("p50_ms", "p99_ms"):
-        name = f"ask {key[:3]} / sentence-transformers' encode {key[:3]} < 1"
+        most = TARGETS["vs_reference"]
+        name = f"ask {key[:3]} / sentence-transformers' encode {key[:3]} <= {most:g}"
         ratio = None if reference is None else ours[key] / reference["encode"][key]
-        row = target(name, ratio, 1.0)
-        if ratio is not None:
-            row["met"] = ratio < 1.0
-        rows.append(row)
+        rows.append(target(name, ratio, most))
     startup = report.get("startup")
     if startup is not None:
         start_s = TARGETS["start_s"]

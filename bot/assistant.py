@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from bot import models
@@ -199,14 +200,18 @@ class Assistant:
         asked = [i for i, s in enumerate(reading.sentences) if s.likeliest() != "smalltalk"]
         if reading.sentences and asked and len(asked) < len(reading.sentences):
             vectors = vectors.only(asked)
-        best = self.ranker.rank(" ".join(vectors.sentences), vectors)
-        if len(vectors.sentences) > 1 and best.confidence < SURE:
-            for i, sentence in enumerate(vectors.sentences):
+        texts = [" ".join(vectors.sentences)]
+        rows = [vectors.whole]
+        if len(vectors.sentences) > 1:
+            for sentence, part in zip(vectors.sentences, vectors.parts, strict=True):
                 if len(sentence.split()) >= MIN_WORDS_ASKED:
-                    alone = self.ranker.rank(sentence, vectors.only([i]))
-                    if alone.confidence > best.confidence:
-                        best = alone
-        return best
+                    texts.append(sentence)
+                    rows.append(part)
+        whole, *alone = self.ranker.rank_each(texts, np.stack(rows).astype(np.float64))
+        if whole.confidence >= SURE or not alone:
+            return whole
+        clearest = max(alone, key=lambda ranking: ranking.confidence)
+        return clearest if clearest.confidence > whole.confidence else whole
 
     def ask(self, question: str, safe: bool = False) -> Answer:
         """Answer one message. Never raises for any text; over-long text is cut to the limit.

@@ -257,7 +257,8 @@ class Evidence:
         t_sent = _group_max(vectors @ self.sentences.T, self.sentence_owner, count, 0.0)
         head = (vectors @ self.heading.T) * self.leads
         ex_sim = vectors @ self.example_vectors.T
-        ex_words = (self.words.of(list(texts)) @ self.example_words.T).toarray()
+        question_words = self.words.of(list(texts))
+        ex_words = (question_words @ self.example_words.T).toarray()
         visible = hold.examples
         if visible is not None:
             ex_sim = np.where(visible, ex_sim, -1.0)
@@ -296,7 +297,7 @@ class Evidence:
             passages = np.where(hold.passages[..., None], passages, 0.0)
         question = np.column_stack(
             [
-                *self._unanswered(texts, vectors, ex_sim, hold),
+                *self._unanswered(question_words, vectors, ex_sim, hold),
                 novelty,
                 self._content(texts, vectors),
             ]
@@ -358,14 +359,14 @@ class Evidence:
         return bm25, share, novelty, corrected
 
     def _unanswered(
-        self, texts: Sequence[str], vectors: Matrix, ex_sim: Matrix, hold: Holdout
+        self, question_words: csr_matrix, vectors: Matrix, ex_sim: Matrix, hold: Holdout
     ) -> list[Matrix]:
-        """How close the question comes to questions no passage answers, and which side of the
-        evidence (passages' or unanswered) lies nearer."""
-        n = len(texts)
+        """How close the questions (their word rows and vectors) come to questions no passage
+        answers, and which side of the evidence (passages' or unanswered) lies nearer."""
+        n = vectors.shape[0]
         u = self.unanswered
         sim = vectors @ u.vectors.T
-        words = (self.words.of(list(texts)) @ u.words.T).toarray()
+        words = (question_words @ u.words.T).toarray()
         if hold.unanswered is not None:
             sim = np.where(hold.unanswered, sim, -1.0)
             words = np.where(hold.unanswered, words, 0.0)

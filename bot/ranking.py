@@ -319,44 +319,72 @@ class Ranker:
 
     def rank(self, question: str, message: MessageVectors) -> Ranking:
         """Passages for a question, best first, with the probability that they cover it."""
+        return self.rank_each([question], message.whole[None].astype(np.float64))[0]
+
+    def rank_each(self, texts: Sequence[str], vectors: Matrix) -> list[Ranking]:
+        """`rank` for several readings of a message at once (the whole, each sentence): one
+        pass over the evidence for all."""
         if not self.passages:
-            return Ranking((), 0.0, None, self.model.answer_at)
-        signals = self.evidence.message_signals(question, message)
+            return [Ranking((), 0.0, None, self.model.answer_at) for _ in texts]
+        signals = self.evidence.signals(texts, vectors.astype(np.float64))
         scores = ranker_inputs(signals, self.model.ranker.inputs) @ self.model.ranker.weights
-        judge = self.model
-        top = int(np.argmax(scores[0]))
-        if self.shipped is not None and signals.column("richness")[0, top] < POOR:
-            judge = self.shipped
-        judged = ranker_inputs(signals, judge.ranker.inputs) @ judge.ranker.weights
-        confidence = float(
-            judge.coverage.apply(coverage_inputs(signals, judged, judge.coverage.inputs))[0]
-        )
+        rows = np.arange(len(texts))
+        richness = signals.column("richness")[rows, np.argmax(scores, axis=1)]
+        confidence = self._coverage(self.model, signals, scores)
+        if self.shipped is not None and (richness < POOR).any():
+            shipped = (
+                ranker_inputs(signals, self.shipped.ranker.inputs) @ self.shipped.ranker.weights
+            )
+            confidence = np.where(
+                richness < POOR, self._coverage(self.shipped, signals, shipped), confidence
+            )
+        return [
+            self._ranking(text, signals, scores[i], float(confidence[i]), i, vectors[i])
+            for i, text in enumerate(texts)
+        ]
+
+    @staticmethod
+    def _coverage(model: RelevanceModel, signals: Signals, scores: Matrix) -> Matrix:
+        return model.coverage.apply(coverage_inputs(signals, scores, model.coverage.inputs))
+
+    def _ranking(
+        self,
+        question: str,
+        signals: Signals,
+        scores: Matrix,
+        confidence: float,
+        row: int,
+        vector: Matrix,
+    ) -> Ranking:
+        """One reading's ranking: a question staff wrote for a passage gets it; an uncovered
+        topic it names (or, when not covered, the nearest) is given."""
+        scores = scores.copy()
         written = self._written.get(example_key(question))
         if written is not None:  # a question staff wrote for a passage: that passage answers
-            scores[0, written] = scores[0].max() + 1.0
+            scores[written] = scores.max() + 1.0
             confidence = max(confidence, TOPIC_OVERRIDE)
-        shares = np.exp(scores[0] - scores[0].max())
+        shares = np.exp(scores - scores.max())
         shares /= shares.sum()
-        order = np.argsort(-scores[0], kind="stable")
+        order = np.argsort(-scores, kind="stable")
         candidates = tuple(
-            Candidate(self.passages[i], float(shares[i]), tuple(signals.passages[0, i].tolist()))
+            Candidate(self.passages[i], float(shares[i]), tuple(signals.passages[row, i].tolist()))
             for i in order
         )
-        named = self.evidence.lexical.search(question).uncovered
-        named = named if named is not None and named.name in self.active_topics else None
         topic = None
-        if confidence < self.model.answer_at:
-            topic = named or self._nearest_topic(signals, message)
-        elif confidence < TOPIC_OVERRIDE:
-            topic = named  # an uncovered topic wins over a passage that shares its words
+        if confidence < TOPIC_OVERRIDE:  # (a sure answer needs no topic: not looked up)
+            named = self.evidence.lexical.search(question).uncovered
+            topic = named if named is not None and named.name in self.active_topics else None
+            if confidence < self.model.answer_at:
+                topic = topic or self._nearest_topic(signals.question[row], vector)
         return Ranking(candidates, confidence, topic, self.model.answer_at)
 
-    def _nearest_topic(self, signals: Signals, message: MessageVectors) -> UncoveredTopic | None:
-        """The uncovered topic of the closest unanswered question, when that is a topic's."""
+    def _nearest_topic(self, question: Matrix, vector: Matrix) -> UncoveredTopic | None:
+        """The uncovered topic of the closest unanswered question, when that is a topic's
+        (`question`: the reading's question signals)."""
         u = self.evidence.unanswered
-        topic_max = signals.question[0, QUESTION_SIGNALS.index("topic_max")]
-        unanswered_max = signals.question[0, QUESTION_SIGNALS.index("unanswered_max")]
+        topic_max = question[QUESTION_SIGNALS.index("topic_max")]
+        unanswered_max = question[QUESTION_SIGNALS.index("unanswered_max")]
         if not len(u.texts) or topic_max <= max(unanswered_max, 0.0):
             return None
-        closest = u.topic[int(np.argmax(u.vectors @ message.whole))]
+        closest = u.topic[int(np.argmax(u.vectors @ vector))]
         return self.topics.get(closest) if closest in self.active_topics else None
