@@ -30,10 +30,10 @@ imported is this folder's, not an editable install's). Every child process inher
 Targets (TARGETS): `ask` p50 <= 10 ms and p99 <= 30 ms, and at most half of
 sentence-transformers' own p50 and p99 (twice as fast: the issue "Understanding that follows the
 knowledge"; they were 8 and 25 ms and "faster" before the ranker read every passage's evidence
-and the crisis check-in came); start-up with warm caches <= 3 s (median of the fresh processes to an Assistant, and
-serve to its first health reply); VmRSS <= 350 MB (the serve worker after the questions, and
-this process after phase 1). The start with empty caches is reported, with no target. Exits 1
-when a target is missed, after printing everything.
+and the crisis check-in came); start-up with warm caches <= 3 s (median of the fresh processes
+to an Assistant, and serve to its first health reply); VmRSS <= 350 MB (the serve worker after
+the questions, and this process after phase 1). The start with empty caches is reported, with no
+target. Exits 1 when a target is missed, after printing everything.
 """
 
 from __future__ import annotations
