@@ -7,15 +7,17 @@ about 900) teaches the ranker how its visitors' wordings map to its passages bet
 other clinic's data can. `adapt` refits the shipped weights on those examples, each asked as if
 unseen (itself and its near paraphrases hidden; again with half of the passages stripped of their
 examples, as when passages were just added; again with its whole section hidden, as when a
-section was removed), and on the questions no passage answers (each with its topic hidden). The
-fit is pulled toward the shipped weights (`ADAPT_PULL`), so what holds for every clinic stays.
-Knowledge with few examples keeps the shipped weights as they are.
+section was removed), and on the questions no passage answers (each with its topic hidden); the
+ranker learns from the first and last of these only, the coverage model from all. The fit is
+pulled toward the shipped weights (`ADAPT_PULL`), so what holds for every clinic stays; a
+passage without examples of its own is still judged by the shipped weights
+(`bot.ranking.Ranker`). Knowledge with few examples keeps the shipped weights as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +48,7 @@ class Batch:
     weight: float
     visible: npt.NDArray[np.bool_] | None = None
     unanswered_weight: float = 1.0  # an unanswered question counts this much more
+    ranks: bool = True  # whether the ranker learns from it (the coverage model always does)
 
 
 def ask(
@@ -86,10 +89,12 @@ def ask(
 
 
 def knowledge_batches(
-    evidence: Evidence, rng: np.random.Generator, weight: float = 1.0
+    evidence: Evidence, rng: np.random.Generator, weight: float = 1.0, stripped_ranks: bool = True
 ) -> list[Batch]:
     """A knowledge's own example questions and unanswered questions, asked as described in the
-    module's docstring."""
+    module's docstring. `stripped_ranks`: whether the ranker learns from the questions asked
+    with passages stripped of their examples (across clinics it does; adapted to one knowledge
+    it does not, so that the passages with examples are ranked as its own examples teach)."""
     staff = np.flatnonzero(~evidence.example_is_line)
     texts = [evidence.example_texts[i] for i in staff]
     vectors = evidence.example_vectors[staff]
@@ -111,7 +116,8 @@ def knowledge_batches(
     batches = []
     for examples in (None, mixed):
         found = ask(evidence, texts, vectors, examples)
-        batches.append(_shortlisted(Batch(found, target, weight, choices)))
+        ranks = examples is None or stripped_ranks
+        batches.append(_shortlisted(Batch(found, target, weight, choices, ranks=ranks)))
         shown = np.ones_like(mixed) if examples is None else examples
         removed = ask(
             evidence,
@@ -154,25 +160,21 @@ def _shortlisted(batch: Batch) -> Batch:
     target[answered] = np.argmax(found, axis=1)
     visible = None if batch.visible is None else batch.visible[rows[:, None], chosen]
     passages = signals.passages[rows[:, None], chosen]
-    return Batch(
-        Signals(passages, signals.question),
-        target,
-        batch.weight,
-        visible,
-        batch.unanswered_weight,
+    return replace(
+        batch, signals=Signals(passages, signals.question), target=target, visible=visible
     )
 
 
 def _padded(
     batches: Sequence[Batch], names: Sequence[str]
-) -> tuple[Matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+) -> tuple[Matrix, npt.NDArray[np.intp], npt.NDArray[np.bool_], Matrix]:
     """Ranker inputs of the batches' answered questions padded to the largest number of
-    passages, their targets, and which passages each may choose from."""
+    passages, their targets, which passages each may choose from, and how much each counts."""
     most = max(b.signals.passages.shape[1] for b in batches)
-    inputs, targets, visible = [], [], []
+    inputs, targets, visible, weights = [], [], [], []
     for b in batches:
         answered = b.target >= 0
-        if not answered.any():
+        if not answered.any() or not b.ranks:
             continue
         x = ranker_inputs(b.signals, names)[answered]
         pad = most - x.shape[1]
@@ -180,7 +182,13 @@ def _padded(
         shown = np.ones(x.shape[:2], dtype=bool) if b.visible is None else b.visible[answered]
         visible.append(np.pad(shown, ((0, 0), (0, pad))))
         targets.append(b.target[answered])
-    return np.concatenate(inputs), np.concatenate(targets), np.concatenate(visible)
+        weights.append(np.full(int(answered.sum()), b.weight))
+    return (
+        np.concatenate(inputs),
+        np.concatenate(targets),
+        np.concatenate(visible),
+        np.concatenate(weights),
+    )
 
 
 def fit_ranker(
@@ -191,7 +199,8 @@ def fit_ranker(
 ) -> Matrix:
     """Weights that put each answered question's passage first (softmax over the passages it
     may choose from), pulled toward `prior` (or zero)."""
-    x, target, visible = _padded(batches, names)
+    x, target, visible, weight = _padded(batches, names)
+    weight = weight / weight.mean()
     rows = np.arange(len(target))
     centre = np.zeros(x.shape[-1]) if prior is None else prior
 
@@ -201,8 +210,10 @@ def fit_ranker(
         log_total = np.log(np.exp(s).sum(axis=1))
         p = np.exp(s - log_total[:, None])
         off = w - centre
-        grad = -(x[rows, target] - (p[..., None] * x).sum(axis=1)).mean(axis=0) + pull * off
-        return float(-(s[rows, target] - log_total).mean() + 0.5 * pull * off @ off), grad
+        each = x[rows, target] - (p[..., None] * x).sum(axis=1)
+        grad = -(weight[:, None] * each).mean(axis=0) + pull * off
+        log_likelihood = (weight * (s[rows, target] - log_total)).mean()
+        return float(-log_likelihood + 0.5 * pull * off @ off), grad
 
     found = minimize(loss, centre.copy(), jac=True, method="L-BFGS-B")
     return np.asarray(found.x)
@@ -255,7 +266,7 @@ def adapt(evidence: Evidence, prior: RelevanceModel) -> RelevanceModel | None:
     staff = int((~evidence.example_is_line).sum())
     if staff < ADAPT_MIN_EXAMPLES or len(evidence.unanswered.texts) < ADAPT_MIN_UNANSWERED:
         return None
-    batches = knowledge_batches(evidence, np.random.default_rng(0))
+    batches = knowledge_batches(evidence, np.random.default_rng(0), stripped_ranks=False)
     weights = fit_ranker(batches, prior.ranker.inputs, prior.ranker.weights, ADAPT_PULL)
     ranker = Linear(prior.ranker.inputs, weights)
     coverage = fit_coverage(batches, ranker, prior.coverage.inputs, prior.coverage, ADAPT_PULL)
