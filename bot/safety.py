@@ -36,7 +36,7 @@ SENTENCE_CHECK_IN = 0.907
 # SENTENCE_CAUTION in one sentence) is answered as usual but never kept for staff: a crisis the
 # rules miss must not end up stored as "unanswered".
 CAUTION = 0.15
-SENTENCE_CAUTION = 0.5
+SENTENCE_CAUTION = 0.2
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from tests.edits import EDITS, build, questions
 
 # (knowledge, questions) -> (routing, hit@1 or None) at least; a few points below the measured.
 FLOORS = {
-    ("added", "questions about the new passages"): (0.55, 0.40),
+    ("added", "questions about the new passages"): (0.55, 0.35),
     ("added", "questions about the rest"): (0.95, 0.85),
-    ("added-topics-kept", "questions about the new passages"): (0.55, 0.40),
+    ("added-topics-kept", "questions about the new passages"): (0.55, 0.35),
     ("without-ptsd", "questions only the section answered"): (0.35, None),
     ("without-ptsd", "questions about the rest"): (0.95, 0.85),
     ("without-bipolar", "questions only the section answered"): (0.5, None),
