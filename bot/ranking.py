@@ -309,10 +309,14 @@ class Ranker:
         self.answered_unanswered = tuple(answered)
         answered_topics = {a.what for a in answered}
         self.active_topics = frozenset(name for name in self.topics if name not in answered_topics)
-        # The questions staff wrote for one passage (`?` lines, example questions), as written.
+        # The questions staff wrote for one passage (`?` lines, example questions, and a
+        # heading that is a question, for the first passage under it), as written.
         owners: dict[str, set[int]] = {}
         for text, owner in zip(evidence.example_texts, evidence.example_owner, strict=True):
             owners.setdefault(example_key(text), set()).add(int(owner))
+        for i, passage in enumerate(self.passages):
+            if evidence.leads[i] and passage.section.rstrip().endswith("?"):
+                owners.setdefault(example_key(passage.section), set()).add(i)
         self._written = {key: next(iter(o)) for key, o in owners.items() if len(o) == 1}
 
     # -- ranking --------------------------------------------------------------------------------

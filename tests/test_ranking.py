@@ -119,3 +119,17 @@ def test_a_topic_a_passage_answers_is_left_out_and_named(tmp_path: Path) -> None
     assert "side effects" not in bot.ranker.active_topics
     ranking = bot.rank("what side effects do infusions have")
     assert ranking.answered and ranking.candidates[0].passage.id == "common-side-effects"
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("What are ketamine infusions?", "what-is-an-infusion"),
+        ("how do ketamine infusions work", "glutamate-nmda"),
+    ],
+)
+def test_a_heading_that_is_a_question_gets_the_first_passage_under_it(
+    shipped_bot: Assistant, question: str, first: str
+) -> None:
+    ranking = shipped_bot.rank(question)
+    assert ranking.answered and ranking.candidates[0].passage.id == first
