@@ -40,15 +40,20 @@ class Edit:
     sets: tuple[tuple[str, str, bool], ...]  # (label, file under tests/data, expect no answer)
 
 
-def _without_topics(folder: Path, names: set[str]) -> None:
-    path = folder / "articles" / "uncovered-topics.txt"
+def _without_blocks(path: Path, pattern: str, names: set[str]) -> None:
+    """Delete the blocks of a file that start with a line matching `pattern` (its group 1 one
+    of `names`), up to the next such line."""
     kept, skipping = [], False
     for line in path.read_text(encoding="utf-8").splitlines():
-        if match := re.fullmatch(r"\[(.*)\]\s*", line.strip()):
+        if match := re.fullmatch(pattern, line.strip()):
             skipping = match[1] in names
         if not skipping:
             kept.append(line)
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def _without_topics(folder: Path, names: set[str]) -> None:
+    _without_blocks(folder / "articles" / "uncovered-topics.txt", r"\[(.*)\]\s*", names)
 
 
 def _without_section(folder: Path, heading: str, ids: set[str]) -> None:
@@ -57,14 +62,7 @@ def _without_section(folder: Path, heading: str, ids: set[str]) -> None:
     start = text.index(f"## {heading}\n")
     end = text.index("\n## ", start + 3)
     article.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
-    questions = folder / "articles" / "questions.txt"
-    kept, skipping = [], False
-    for line in questions.read_text(encoding="utf-8").splitlines():
-        if match := re.fullmatch(r"\[(.*)\]", line.strip()):
-            skipping = match[1] in ids
-        if not skipping:
-            kept.append(line)
-    questions.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    _without_blocks(folder / "articles" / "questions.txt", r"\[(.*)\]", ids)
 
 
 def _added(folder: Path, keep_topics: bool) -> None:
