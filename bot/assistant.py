@@ -207,7 +207,7 @@ class Assistant:
                 if len(sentence.split()) >= MIN_WORDS_ASKED:
                     texts.append(sentence)
                     rows.append(part)
-        whole, *alone = self.ranker.rank_each(texts, np.stack(rows).astype(np.float64))
+        whole, *alone = self.ranker.rank_each(texts, np.stack(rows))
         if whole.confidence >= SURE or not alone:
             return whole
         clearest = max(alone, key=lambda ranking: ranking.confidence)

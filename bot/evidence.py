@@ -21,6 +21,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,7 @@ from scipy.sparse import csr_matrix
 from bot.classifier import LinearModel, Words, fit
 from bot.knowledge import Knowledge, Passage
 from bot.retrieval import Retriever
-from bot.vectors import MessageVectors, VectorCache
+from bot.vectors import VectorCache
 
 Matrix = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
@@ -95,6 +96,16 @@ class Unanswered:
     group: tuple[str, ...]  # its topic, or the heading it is written under (for learning)
     vectors: Matrix
     words: csr_matrix
+
+    @cached_property
+    def words_t(self) -> csr_matrix:
+        """`words` transposed, made once rather than for every question."""
+        return self.words.T.tocsr()
+
+    @cached_property
+    def is_topic(self) -> Mask:
+        """Which of them are an uncovered topic's questions."""
+        return np.array([bool(t) for t in self.topic], dtype=bool)
 
     def only(self, keep: Mask) -> Unanswered:
         """These questions, some left out."""
@@ -165,6 +176,7 @@ class Evidence:
         self.example_owner = np.array([i for i, _ in found], dtype=np.intp)
         self.example_vectors = self._vectors(cache, self.example_texts)
         self.example_words = words.of(self.example_texts)
+        self.example_words_t = self.example_words.T.tocsr()
         self.example_counts = np.bincount(self.example_owner, minlength=n).astype(float)
         self.centroids = self._centroids()
         unanswered = [e for e in knowledge.examples if e.kind in ("no_answer", "topic")]
@@ -194,7 +206,7 @@ class Evidence:
         rows: list[int] = []
         cols: list[int] = []
         for i, terms in enumerate(self.lexical.document_terms):
-            for t in terms:
+            for t in sorted(terms):  # a fixed column order whatever the hash seed
                 rows.append(i)
                 cols.append(column.setdefault(t, len(column)))
         shape = (len(self.passages), max(len(column), 1))
@@ -254,20 +266,20 @@ class Evidence:
         n, count = len(texts), len(self.passages)
         bm25, share, novelty, texts = self._lexical(texts)
         t_whole = vectors @ self.whole.T
-        t_sent = _group_max(vectors @ self.sentences.T, self.sentence_owner, count, 0.0)
+        sentence_sim = vectors @ self.sentences.T
+        t_sent = _group_max(sentence_sim, self.sentence_owner, count, 0.0)
         head = (vectors @ self.heading.T) * self.leads
         ex_sim = vectors @ self.example_vectors.T
         question_words = self.words.of(list(texts))
-        ex_words = (question_words @ self.example_words.T).toarray()
+        ex_words = (question_words @ self.example_words_t).toarray()
         visible = hold.examples
         if visible is not None:
             ex_sim = np.where(visible, ex_sim, -1.0)
             ex_words = np.where(visible, ex_words, -1.0)
         ex_max = np.maximum(_group_max(ex_sim, self.example_owner, count, 0.0), 0.0)
         ex_w = np.maximum(_group_max(ex_words, self.example_owner, count, 0.0), 0.0)
-        kernel = np.exp((ex_sim - 1.0) / VOTE_WIDTH)
-        if visible is not None:
-            kernel = kernel * visible
+        near = np.exp((ex_sim - 1.0) / VOTE_WIDTH)
+        kernel = near if visible is None else near * visible
         vote = np.zeros((n, count))
         np.add.at(vote.T, self.example_owner, kernel.T)
         vote /= np.maximum(vote.sum(axis=1, keepdims=True), 1e-300)
@@ -297,7 +309,7 @@ class Evidence:
             passages = np.where(hold.passages[..., None], passages, 0.0)
         question = np.column_stack(
             [
-                *self._unanswered(question_words, vectors, ex_sim, hold),
+                *self._unanswered(question_words, vectors, near, sentence_sim, hold),
                 novelty,
                 self._content(texts, vectors),
             ]
@@ -359,26 +371,31 @@ class Evidence:
         return bm25, share, novelty, corrected
 
     def _unanswered(
-        self, question_words: csr_matrix, vectors: Matrix, ex_sim: Matrix, hold: Holdout
+        self,
+        question_words: csr_matrix,
+        vectors: Matrix,
+        near_examples: Matrix,
+        sentence_sim: Matrix,
+        hold: Holdout,
     ) -> list[Matrix]:
         """How close the questions (their word rows and vectors) come to questions no passage
-        answers, and which side of the evidence (passages' or unanswered) lies nearer."""
+        answers, and which side of the evidence (passages' or unanswered) lies nearer.
+        `near_examples`: the vote kernel over the example questions they may see;
+        `sentence_sim`: their cosines to the passages' sentences."""
         n = vectors.shape[0]
         u = self.unanswered
         sim = vectors @ u.vectors.T
-        words = (question_words @ u.words.T).toarray()
+        words = (question_words @ u.words_t).toarray()
         if hold.unanswered is not None:
             sim = np.where(hold.unanswered, sim, -1.0)
             words = np.where(hold.unanswered, words, 0.0)
-        is_topic = np.array([bool(t) for t in u.topic], dtype=bool)
+        is_topic = u.is_topic
         unanswered_max = sim[:, ~is_topic].max(axis=1) if (~is_topic).any() else np.zeros(n)
         topic_max = np.maximum(sim[:, is_topic].max(axis=1), 0.0) if is_topic.any() else np.zeros(n)
         topic_words = words[:, is_topic].max(axis=1) if is_topic.any() else np.zeros(n)
         has_topics = np.full(n, float(is_topic.any()))
-        near_known = np.exp((ex_sim - 1.0) / VOTE_WIDTH).sum(axis=1)
-        near_known += np.exp((vectors @ self.sentences.T + SENTENCE_OFFSET - 1.0) / VOTE_WIDTH).sum(
-            axis=1
-        )
+        near_known = near_examples.sum(axis=1)
+        near_known += np.exp((sentence_sim + SENTENCE_OFFSET - 1.0) / VOTE_WIDTH).sum(axis=1)
         near_unanswered = np.exp((sim - 1.0) / VOTE_WIDTH).sum(axis=1)
         known_share = near_known / np.maximum(near_known + near_unanswered, 1e-300)
         return [unanswered_max, topic_max, topic_words, has_topics, known_share]
@@ -389,7 +406,3 @@ class Evidence:
         words, model = self.content
         probabilities = model.probabilities(words.of(list(texts)), vectors.astype(np.float32))
         return probabilities[:, model.classes.index(True)]
-
-    def message_signals(self, text: str, message: MessageVectors) -> Signals:
-        """The signals of one visitor's message (or some of its sentences)."""
-        return self.signals([text], message.whole[None].astype(np.float64))

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.analysis import split_words, words
+from bot.encoder import Vectors
 from bot.evidence import PASSAGE_SIGNALS, QUESTION_SIGNALS, Evidence, Signals
 from bot.examples import example_key
 from bot.knowledge import Passage, UncoveredTopic
@@ -323,14 +324,15 @@ class Ranker:
 
     def rank(self, question: str, message: MessageVectors) -> Ranking:
         """Passages for a question, best first, with the probability that they cover it."""
-        return self.rank_each([question], message.whole[None].astype(np.float64))[0]
+        return self.rank_each([question], message.whole[None])[0]
 
-    def rank_each(self, texts: Sequence[str], vectors: Matrix) -> list[Ranking]:
+    def rank_each(self, texts: Sequence[str], vectors: Vectors) -> list[Ranking]:
         """`rank` for several readings of a message at once (the whole, each sentence): one
-        pass over the evidence for all."""
+        pass over the evidence for all. Vectors are compared in float32, the encoder's
+        precision, as they were when the ranker learned."""
         if not self.passages:
             return [Ranking((), 0.0, None, self.model.answer_at) for _ in texts]
-        signals = self.evidence.signals(texts, vectors.astype(np.float64))
+        signals = self.evidence.signals(texts, vectors.astype(np.float32))
         scores = ranker_inputs(signals, self.model.ranker.inputs) @ self.model.ranker.weights
         rows = np.arange(len(texts))
         richness = signals.column("richness")[rows, np.argmax(scores, axis=1)]
@@ -358,7 +360,7 @@ class Ranker:
         scores: Matrix,
         confidence: float,
         row: int,
-        vector: Matrix,
+        vector: Vectors,
     ) -> Ranking:
         """One reading's ranking: a question staff wrote for a passage gets it; an uncovered
         topic it names (or, when not covered, the nearest) is given."""
@@ -382,7 +384,7 @@ class Ranker:
                 topic = topic or self._nearest_topic(signals.question[row], vector)
         return Ranking(candidates, confidence, topic, self.model.answer_at)
 
-    def _nearest_topic(self, question: Matrix, vector: Matrix) -> UncoveredTopic | None:
+    def _nearest_topic(self, question: Matrix, vector: Vectors) -> UncoveredTopic | None:
         """The uncovered topic of the closest unanswered question, when that is a topic's
         (`question`: the reading's question signals)."""
         u = self.evidence.unanswered

@@ -175,7 +175,11 @@ def main() -> int:
     text = json.dumps(rounded(train().to_json()), indent=1) + "\n"
     if args.check:
         same = MODEL_FILE.exists() and MODEL_FILE.read_text(encoding="utf-8") == text
-        print("bot/relevance.json is up to date" if same else "bot/relevance.json differs")
+        print(
+            "bot/relevance.json is up to date"
+            if same
+            else "bot/relevance.json differs: run scripts/train_relevance.py to learn it again"
+        )
         return 0 if same else 1
     MODEL_FILE.write_text(text, encoding="utf-8")
     print(f"wrote {MODEL_FILE.relative_to(ROOT)}")

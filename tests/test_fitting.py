@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +73,19 @@ def test_a_knowledge_s_questions_are_asked_as_if_unseen_and_with_their_section_r
     assert not removed.visible[np.arange(staff), own].any()  # its own section is hidden
     # its own example is hidden: no question is its own closest example
     assert (normal.signals.column("ex_max")[np.arange(staff), own] < 0.9999).all()
+
+
+def test_the_shipped_weights_are_what_the_training_script_learns_from_this_checkout() -> None:
+    """bot/relevance.json must follow the code and the knowledge it learns from (a change to
+    either means running the script again), and learning must not depend on Python's hash
+    seed (a set's order once changed the weights from run to run)."""
+    root = Path(__file__).resolve().parent.parent
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, str(root / "scripts" / "train_relevance.py"), "--check"],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
