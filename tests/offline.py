@@ -9,6 +9,7 @@ sendmmsg). COMMAND's Python processes also load an audit hook (`sitecustomize.py
 that notes Python-level look-ups and connections to anything but loopback. REPORT (JSON) then
 holds the names looked up (`dns`), the non-loopback addresses reached (`strace`), the hook's
 notes (`audit`) and COMMAND's exit code. Nothing can leave: the namespace has no route out.
+COMMAND can watch the names looked up so far in the file named by $FAQBOT_TEST_DNS_SEEN.
 
 `python -m tests.offline serve PORT HOLD QUESTION` and `python -m tests.offline cli QUESTION`
 are the scenarios the test runs as COMMAND: `faqbot serve`, a question, HOLD seconds more of
@@ -33,6 +34,7 @@ from pathlib import Path
 
 FAQBOT = Path(sys.executable).parent / "faqbot"
 AUDIT_LOG = "FAQBOT_TEST_AUDIT_LOG"
+DNS_SEEN = "FAQBOT_TEST_DNS_SEEN"  # a file COMMAND may read: the names looked up so far, one a line
 AUDIT_HOOK = f'''"""Notes Python-level look-ups and connections to anything but loopback."""
 import ipaddress, json, os, sys
 
@@ -74,8 +76,9 @@ sys.addaudithook(_hook)
 _INET = re.compile(r'inet_(?:addr|pton)\((?:AF_INET6, )?"(?P<host>[^"]+)"')
 
 
-def record_dns(sock: socket.socket, names: list[str]) -> None:
-    """Note the name in each DNS query arriving on `sock` (UDP), and refuse it at once."""
+def record_dns(sock: socket.socket, names: list[str], seen: Path) -> None:
+    """Note the name in each DNS query arriving on `sock` (UDP), also in the file `seen`, and
+    refuse it at once."""
     while True:
         try:
             data, sender = sock.recvfrom(4096)
@@ -86,6 +89,8 @@ def record_dns(sock: socket.socket, names: list[str]) -> None:
             labels.append(data[i + 1 : i + 1 + data[i]].decode("ascii", "replace"))
             i += 1 + data[i]
         names.append(".".join(labels))
+        with seen.open("a", encoding="utf-8") as f:
+            f.write(names[-1] + "\n")
         with contextlib.suppress(OSError):  # header: a response, REFUSED
             sock.sendto(data[:2] + bytes([0x81, 0x85]) + data[4:], sender)
 
@@ -109,9 +114,11 @@ def probe(report: Path, command: list[str]) -> int:
     resolv.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n", encoding="utf-8")
     subprocess.run(["mount", "--bind", str(resolv), "/etc/resolv.conf"], check=True)
     names: list[str] = []
+    seen = report.with_suffix(".dns")
+    seen.write_text("", encoding="utf-8")
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 53))
-    threading.Thread(target=record_dns, args=(udp, names), daemon=True).start()
+    threading.Thread(target=record_dns, args=(udp, names, seen), daemon=True).start()
     tcp = socket.create_server(("127.0.0.1", 53))  # a look-up over TCP shows as a connection
     hook_dir = report.parent / "audit-hook"
     hook_dir.mkdir(exist_ok=True)
@@ -123,6 +130,7 @@ def probe(report: Path, command: list[str]) -> int:
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(hook_dir), os.environ.get("PYTHONPATH", "")]),
         AUDIT_LOG: str(audit),
+        DNS_SEEN: str(seen),
     }
     strace = shutil.which("strace")
     watched = [strace, "-f", "-qq", "--seccomp-bpf", "-o", str(trace)] if strace else []
