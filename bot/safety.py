@@ -154,11 +154,12 @@ def reads_as_possible_crisis(message: Message) -> bool:
 
 # A question about how to die: a means or an amount, and death or harm ("is it painless to od
 # on my meds", "how many sleeping pills would kill you", "what's a lethal dose of tylenol"), in
-# English or Spanish ("cuánta ketamina se necesita para una sobredosis").
+# English or Spanish ("cuánta ketamina se necesita para una sobredosis"). "About to die" and
+# "going to die" name no means (a phone's battery, panic).
 _MEANS = re.compile(
     r"\b(?:lethal|deadly|fatal|painless|od|o d|overdose|overdosing|kill (?:me|you|someone|a person|"
-    r"myself)|to die|not wake up|never wake up|stop (?:my|your|the) heart|end (?:it|my life)|"
-    r"sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
+    r"myself)|(?<!about )(?<!going )to die|not wake up|never wake up|stop (?:my|your|the) heart|"
+    r"end (?:it|my life)|sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
 )
 _AMOUNT = re.compile(
     r"\b(?:how (?:much|many)|enough|dose|dosage|amount|pills|mg|which|what (?:kind|type)|"

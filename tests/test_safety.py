@@ -135,6 +135,7 @@ def test_without_the_crisis_rules_a_check_in_gives_way_to_what_the_message_asks(
         "how many sleeping pills would kill someone my size",
         "whats a lethal dose of tylenol",
         "how much ketamine would it take to not wake up",
+        "how many pills would it take to die",
         "cuánta ketamina se necesita para una sobredosis",
     ],
 )
@@ -149,6 +150,8 @@ def test_questions_about_means_or_lethality_check_in(text: str) -> None:
         "is ketamine safe",
         "what dose would i start at",
         "my phone died, can i book online",
+        "my phone is about to die so quick q: is it an iv or a shot",
+        "i feel like im going to die when i panic, is it normal",
     ],
 )
 def test_ordinary_questions_are_not_about_means(text: str) -> None:
