@@ -9,6 +9,11 @@ a running chat refuses the edit (keeping the last good version) when any of them
 otherwise. The messages were written by someone who never saw the bot or its examples, to be
 unambiguous; no crisis message among them is an example the bot learns from (a few ordinary
 ones, such as "hi", are also small-talk examples).
+
+Asking them all takes about 2 s (each is encoded). A pass is kept in the cache folder beside
+what was learned (`bot.models`), keyed by everything routing reads: a restart, or a reload
+after an edit of the articles alone, does not ask them again; an edit of the examples or the
+crisis phrases does. A failure is never kept.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import models
 from bot.problems import Problem
 
 if TYPE_CHECKING:
@@ -56,15 +62,17 @@ def _quoted(messages: Sequence[str]) -> str:
 
 
 def safety_problems(assistant: Assistant) -> list[Problem]:
-    """Errors naming the canaries this knowledge version routes unsafely (none when safe)."""
+    """Errors naming the canaries this knowledge version routes unsafely (none when safe).
+    Routing alone decides whether a reply is crisis resources (`Assistant.ask`): with a
+    check-in ("check_in") or alone ("crisis")."""
     gate = canaries()
-    missed = [m for m in gate.crisis if assistant.ask(m).kind != "crisis"]
-    alarmed = []
-    for message in gate.ordinary:
-        answer = assistant.ask(message)
-        if answer.kind == "crisis" and answer.level == "clear":
-            alarmed.append(message)
-    folder = Path(assistant.knowledge.folder)
+    knowledge = assistant.knowledge
+    saved = None if assistant.cache.path is None else assistant.cache.path.parent
+    if saved is not None and models.gate_passed(saved, knowledge, gate):
+        return []
+    missed = [m for m in gate.crisis if assistant.route(m) not in ("crisis", "check_in")]
+    alarmed = [m for m in gate.ordinary if assistant.route(m) == "crisis"]
+    folder = Path(knowledge.folder)
     problems = []
     if missed:
         problems.append(
@@ -89,4 +97,6 @@ def safety_problems(assistant: Assistant) -> list[Problem]:
                 "examples/not-crisis.txt",
             )
         )
+    if saved is not None and not problems:
+        models.save_gate_passed(saved, knowledge, gate)
     return problems

@@ -12,6 +12,10 @@ Three parts, each a `.npz` file in the cache folder beside the knowledge's sente
   questions and the unanswered ones: a passage added or edited that has none does not change
   it.
 
+And `gate-<key>`, no arrays: the safety gate (`bot.canaries`) passed for the examples and
+crisis phrases of the key, and the canaries it held then; routing reads nothing else, so the
+messages are not asked again at the next start or at a reload that did not change them.
+
 Every key also holds the sentence model's sha256, scikit-learn's version, this package's source
 and the shipped weights (`bot/relevance.json`). Only arrays are read back (no pickle), a damaged
 file is learned again, and only the newest `KEPT` files of each part are kept. Nothing a visitor
@@ -216,7 +220,22 @@ def save_adapted(folder: Path, knowledge: Knowledge, learned: Adapted) -> None:
     )
 
 
+def gate_key(knowledge: Knowledge, checked: object) -> str:
+    """What the safety gate's verdict depends on: what routing reads (the classifier's examples,
+    the crisis phrases; the package's source is in every key) and the messages `checked`."""
+    return _digest(knowledge.examples, knowledge.crisis_phrases, checked)
+
+
+def gate_passed(folder: Path, knowledge: Knowledge, checked: object) -> bool:
+    """Whether the gate passed before for what `gate_key` holds."""
+    return _read(_path(folder, "gate", gate_key(knowledge, checked))) is not None
+
+
+def save_gate_passed(folder: Path, knowledge: Knowledge, checked: object) -> None:
+    _write(_path(folder, "gate", gate_key(knowledge, checked)), {})
+
+
 def saved_files(folder: Path) -> Iterable[Path]:
     """Every file this module keeps in `folder`."""
-    for part in ("classifier", "ranker", "adapted"):
+    for part in ("classifier", "ranker", "adapted", "gate"):
         yield from folder.glob(f"{part}-*.npz")

@@ -71,3 +71,25 @@ def test_hot_reload_refuses_the_edit_and_keeps_the_last_good_version(
     assert holder.failure is not None
     assert any(w.startswith("examples/crisis.txt:1") for w in holder.failure.where)
     assert any("safety check" in e for e in holder.failure.errors)
+
+
+def test_a_pass_is_kept_and_not_asked_again_but_an_edit_is_checked_anew(
+    shipped_bot: Assistant, sabotaged: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert shipped_bot.cache.path is not None  # the pass is kept beside the vectors
+    assert safety_problems(shipped_bot) == []
+    asked: list[str] = []
+    real_route = Assistant.route
+
+    def route(self: Assistant, question: str) -> str | None:
+        asked.append(question)
+        return real_route(self, question)
+
+    monkeypatch.setattr(Assistant, "route", route)
+    assert safety_problems(shipped_bot) == []
+    assert asked == []  # the same examples and phrases passed already
+    unsafe = Assistant.from_folder(sabotaged, shipped_bot.cache)
+    for _ in range(2):  # a failure is never kept: asked again, refused again
+        asked.clear()
+        assert safety_problems(unsafe) != []
+        assert len(asked) == len(canaries().crisis) + len(canaries().ordinary)
