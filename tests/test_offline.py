@@ -48,8 +48,7 @@ CI_MARKERS = (
     "BITBUCKET_BUILD_NUMBER",
     "ORT_RUNNING_UNIT_TESTS",
 )
-# The control waits for the look-up itself (up to 120 s): on a busy CI machine it came later than
-# the 14 s the control first held.
+# The control waits for the look-up itself (up to 120 s) rather than a fixed time.
 CALLS_HOME = f"""
 import numpy as np, onnxruntime, os, pathlib, time
 from onnx import TensorProto, helper
