@@ -5,12 +5,14 @@ the question sets were written blind, and the team tuned on them as little as it
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.assistant import Assistant
 from bot.evaluation import evaluate
+from tests.conftest import SHIPPED_KNOWLEDGE
 from tests.edits import EDITS, build, questions
 
 # (knowledge, questions) -> (routing, hit@1 or None) at least; a few points below the measured.
@@ -58,3 +60,55 @@ def test_another_clinic_s_faq_loads_without_errors(tmp_path: Path) -> None:
     (edit,) = [e for e in EDITS if e.name == "second-clinic"]
     bot = Assistant.from_folder(build(edit, tmp_path))
     assert not bot.knowledge.errors
+
+
+# Passages on other health topics (written for this test), as a clinic group's library adds.
+HEALTH_ANSWERS = """---
+title: Health Answers
+publisher: Example Health Library (test only)
+reviewed_by: test
+reviewed_on: 2026-12-01
+topics: leukemia, asthma, diabetes, shingles
+---
+
+## Acute Lymphoblastic Leukemia
+
+<!-- id: all-leukemia -->
+? What is acute lymphoblastic leukemia?
+Acute lymphoblastic leukemia is a cancer of the blood and bone marrow in which the body makes \
+too many immature white blood cells called lymphoblasts. It is the most common cancer in \
+children, and it is treated with chemotherapy over several phases.
+
+## Asthma
+
+<!-- id: asthma -->
+? What is asthma?
+Asthma is a long-term condition in which the airways of the lungs swell and narrow, causing \
+wheezing, coughing and shortness of breath. Inhalers that relax or calm the airways are the \
+usual treatment.
+
+## Shingles
+
+<!-- id: shingles -->
+? What causes shingles?
+Shingles is a painful rash caused by the chickenpox virus waking up again, years after a \
+person had chickenpox. A vaccine lowers the chance of getting it.
+"""
+
+
+def test_passages_on_other_topics_come_alone_without_a_shipped_paragraph(tmp_path: Path) -> None:
+    """Seen at scale before: "what is acute lymphoblastic leukemia" showed the Bipolar Disorder
+    paragraph as a further passage."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(SHIPPED_KNOWLEDGE, folder)
+    (folder / "articles" / "health-answers.md").write_text(HEALTH_ANSWERS, encoding="utf-8")
+    bot = Assistant.from_folder(folder)
+    for question, passage in (
+        ("what is acute lymphoblastic leukemia", "all-leukemia"),
+        ("is leukemia in kids curable", "all-leukemia"),
+        ("what is asthma", "asthma"),
+        ("what causes shingles", "shingles"),
+    ):
+        answer = bot.ask(question)
+        assert answer.kind == "answer", question
+        assert [p.id for p in answer.passages] == [passage], question
