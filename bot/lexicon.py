@@ -19,7 +19,7 @@ import re
 from bot.analysis import words
 from bot.normalize import clean
 
-__all__ = ["crisis_terms", "mentions_crisis"]
+__all__ = ["crisis_spans", "crisis_terms", "mentions_crisis"]
 
 # One word, by its shape: suicide and its misspellings in English and Spanish ("suicidal",
 # "sucide", "suiside", "suicdal", "suicidio", "suicidarme"; never "succeed" or "subside"),
@@ -97,6 +97,9 @@ _PHRASES = re.compile(
     r"|(?:saving|saved|stockpiling|hoarding) (?:up )?(?:my |the )?(?:pills|meds)"
     r"|pills saved|cease to exist|stop existing|disappear forever"
     r"|(?:been|started|start|keep|kept|still|stopped) cutting(?! (?:back|down|costs?|out|edge))"
+    # "sh" is chat shorthand for self-harm, but only where nothing else fits it
+    r"|(?:urges?|urged|wanting|want|wanna|relapsed?|relapsing) (?:to )?sh"
+    r"|(?:urges?|urge) to (?:cut|burn|hurt|harm|die|od)"
     # Spanish (accents folded)
     r"|(?:quiero|quisiera|deseo|prefiero|voy a|me quiero|ganas de|pienso en|pensando en) "
     r"(?:morir|morirme|matarme|suicidarme|quitarme la vida|desaparecer)"
@@ -111,12 +114,18 @@ _PHRASES = re.compile(
 )
 
 
+def crisis_spans(joined: str) -> list[tuple[int, int]]:
+    """Where the crisis words and phrases are in `joined`: a message's folded words
+    (`bot.analysis.words`) joined by single spaces."""
+    spans = [m.span() for m in _PHRASES.finditer(joined)]
+    spans += [m.span() for m in re.finditer(r"\S+", joined) if _WORD.fullmatch(m.group())]
+    return sorted(spans)
+
+
 def crisis_terms(text: str) -> tuple[str, ...]:
     """The crisis words and phrases in a message, as its folded words (empty when none)."""
     joined = " ".join(words(clean(text)))
-    found = [m.group() for m in _PHRASES.finditer(joined)]
-    found += [w for w in joined.split() if _WORD.fullmatch(w)]
-    return tuple(found)
+    return tuple(joined[start:end] for start, end in crisis_spans(joined))
 
 
 def mentions_crisis(text: str) -> bool:

@@ -21,7 +21,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.analysis import split_words, words
 from bot.classifier import Reading
-from bot.lexicon import mentions_crisis
+from bot.lexicon import crisis_spans, mentions_crisis
 from bot.normalize import clean
 
 # The classifier's crisis probability (for the whole message, or its likeliest sentence) at
@@ -174,6 +174,37 @@ def asks_about_means(message: Message) -> bool:
     return bool(_MEANS.search(joined) and _AMOUNT.search(joined))
 
 
+# A crisis word or phrase said of the present ("suicidel thoughts every night", "suicidal
+# thoughts? i'm having them right now", "my urges to sh are getting worse"): the classifier can
+# read such a message as a question about treatment, and a check-in costs little. Not when the
+# word is negated or past ("not suicidal", "used to self harm"), or names someone's death or a
+# public-health figure ("died by suicide", "suicide rates").
+_NOW = re.compile(
+    r"\b(?:right now|rn|tonight|today|this (?:weekend|week|morning|evening|afternoon)|"
+    r"getting (?:worse|louder|stronger|harder|bad|really bad)|every (?:day|night|morning|single day)|"
+    r"everyday|daily|nightly|constantly|all the time|again|lately|these days|cant stop|"
+    r"can not stop|(?:really|so|very) close|anymore|any more|(?:im|i am|i m) having (?:them|it|those)|"
+    r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
+)
+_NOT_NOW_BEFORE = re.compile(r"\b(?:died|dying|death|deaths|by|lost (?:\w+ ){0,2}to)\s+$")
+_NOT_NOW_AFTER = re.compile(
+    r"^\s+(?:rates?|statistics|stats|prevention|awareness|hotlines?|among|deaths?|risk)\b"
+)
+
+
+def speaks_of_crisis_now(message: Message) -> bool:
+    """A word or phrase of suicide or self-harm, not negated, and words of the present."""
+    joined = " ".join(words(message.text))  # as the lexicon reads it: accents folded too
+    if not _NOW.search(joined):
+        return False
+    return any(
+        not _NEGATED.search(joined[:start])
+        and not _NOT_NOW_BEFORE.search(joined[:start])
+        and not _NOT_NOW_AFTER.search(joined[end:])
+        for start, end in crisis_spans(joined)
+    )
+
+
 def reads_as_medical_advice(message: Message) -> bool:
     """The classifier reads a request for personal medical advice."""
     return message.reading.whole.likeliest() == "medical_advice"
@@ -202,6 +233,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("crisis", reads_as_crisis),
     ("check_in", says_reviewed_phrase),
     ("check_in", asks_about_means),
+    ("check_in", speaks_of_crisis_now),
     ("check_in", reads_as_possible_crisis),
     ("medical_advice", reads_as_medical_advice),
     ("smalltalk", reads_as_smalltalk),

@@ -23,6 +23,7 @@ from bot.safety import (
     says_intent,
     says_misspelled_suicidal,
     says_reviewed_phrase,
+    speaks_of_crisis_now,
 )
 
 QUESTION = KindScores(crisis=0.01, medical_advice=0.02, smalltalk=0.03, question=0.9)
@@ -116,7 +117,7 @@ def test_smalltalk_needs_every_sentence_to_be_small_talk() -> None:
 
 def test_crisis_rules_come_first_then_the_check_in_then_the_rest() -> None:
     kinds = [kind for kind, _ in RULES]
-    assert kinds == ["crisis"] * 4 + ["check_in"] * 3 + ["medical_advice", "smalltalk"]
+    assert kinds == ["crisis"] * 4 + ["check_in"] * 4 + ["medical_advice", "smalltalk"]
     assert route(message("hi, should i stop my meds? i want to die", ADVICE)) == "crisis"
     assert route(message("how much should i take", ADVICE)) == "medical_advice"
     assert route(message("how does ketamine work")) is None
@@ -156,6 +157,37 @@ def test_questions_about_means_or_lethality_check_in(text: str) -> None:
 )
 def test_ordinary_questions_are_not_about_means(text: str) -> None:
     assert not asks_about_means(message(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sucidal thoughts again tonight. when is your next opening",
+        "can ketamine stop self harm urges? mine are getting worse",
+        "been cutting again lately, do you treat teenagers",
+        "my urges to sh keep getting stronger",
+        "does it help with suicidal thoughts fast, i'm having them right now",
+        "pienso en suicidarme todos los dias, otra vez esta noche",
+    ],
+)
+def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
+    assert speaks_of_crisis_now(message(text)), text
+    assert route(message(text)) == "check_in", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not suicidal right now, just tired. how long is an infusion",
+        "why are suicide rates going up again",
+        "my uncle died by suicide and i think about him every day. does ketamine help grief",
+        "i used to self harm. can i book a consult today",
+        "does ketamine help with suicidal thoughts",
+        "my phone is dying again, can you call me back tonight",
+    ],
+)
+def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: str) -> None:
+    assert not speaks_of_crisis_now(message(text)), text
 
 
 def test_a_check_in_is_never_kept_for_staff() -> None:
