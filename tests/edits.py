@@ -8,9 +8,10 @@ Every folder starts from the shipped knowledge:
   blind, two `?` lines each as the staff guide suggests) and the uncovered topics it answers
   deleted; `added-topics-kept`: the same with the topics left in;
 - `without-ptsd`, `without-bipolar`: a section removed, with its example questions;
-- `second-clinic`, `third-clinic`: another clinic's FAQ page in place of the article, its example
-  questions and uncovered topics emptied, the rest as shipped (tests/data/second-clinic,
-  third-clinic: each FAQ written by one writer, the visitors' questions by another).
+- `second-clinic`, `third-clinic`, `fourth-clinic`: another clinic's FAQ page in place of the
+  article, its example questions and uncovered topics emptied, the rest as shipped
+  (tests/data/second-clinic, third-clinic, fourth-clinic: each FAQ written by one writer, the
+  visitors' questions by another).
 """
 
 from __future__ import annotations
@@ -116,6 +117,11 @@ EDITS = (
         "third-clinic",
         lambda f: _clinic(f, "third-clinic"),
         (("visitors' questions", "third-clinic/questions.jsonl", False),),
+    ),
+    Edit(
+        "fourth-clinic",
+        lambda f: _clinic(f, "fourth-clinic"),
+        (("visitors' questions", "fourth-clinic/questions.jsonl", False),),
     ),
 )
 

@@ -25,6 +25,7 @@ FLOORS = {
     ("without-bipolar", "questions only the section answered"): (0.5, None),
     ("second-clinic", "visitors' questions"): (0.65, 0.42),
     ("third-clinic", "visitors' questions"): (0.75, 0.58),
+    ("fourth-clinic", "visitors' questions"): (0.75, 0.57),
 }
 
 
