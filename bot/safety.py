@@ -180,7 +180,7 @@ def asks_about_means(message: Message) -> bool:
 # word is negated or past ("not suicidal", "used to self harm"), or names someone's death or a
 # public-health figure ("died by suicide", "suicide rates").
 _NOW = re.compile(
-    r"\b(?:right now|rn|tonight|today|this (?:weekend|week|morning|evening|afternoon)|"
+    r"\b(?:right now|rn|tonight|today|this (?:weekend|week)|"
     r"getting (?:worse|louder|stronger|harder|bad|really bad)|every (?:day|night|morning|single day)|"
     r"everyday|daily|nightly|constantly|all the time|again|lately|these days|cant stop|"
     r"can not stop|(?:really|so|very) close|anymore|any more|(?:im|i am|i m) having (?:them|it|those)|"
