@@ -335,15 +335,26 @@ class Ranker:
         signals = self.evidence.signals(texts, vectors.astype(np.float32))
         scores = ranker_inputs(signals, self.model.ranker.inputs) @ self.model.ranker.weights
         rows = np.arange(len(texts))
-        richness = signals.column("richness")[rows, np.argmax(scores, axis=1)]
+        richness = signals.column("richness")
         confidence = self._coverage(self.model, signals, scores)
         if self.shipped is not None and (richness < POOR).any():
+            # Passages without examples of their own beside ones with many: the adapted weights
+            # favour the rich ones, so the shipped weights judge a poor passage, both whether it
+            # answers when the adapted ranking puts it first, and when theirs does: their
+            # ranking wins when its poor passage covers the question, and more surely.
             shipped = (
                 ranker_inputs(signals, self.shipped.ranker.inputs) @ self.shipped.ranker.weights
             )
-            confidence = np.where(
-                richness < POOR, self._coverage(self.shipped, signals, shipped), confidence
+            sure = self._coverage(self.shipped, signals, shipped)
+            poor_first = richness[rows, np.argmax(scores, axis=1)] < POOR
+            confidence = np.where(poor_first, sure, confidence)
+            theirs = (
+                (richness[rows, np.argmax(shipped, axis=1)] < POOR)
+                & (sure >= self.model.answer_at)
+                & (sure > confidence)
             )
+            scores = np.where(theirs[:, None], shipped, scores)
+            confidence = np.where(theirs, sure, confidence)
         return [
             self._ranking(text, signals, scores[i], float(confidence[i]), i, vectors[i])
             for i, text in enumerate(texts)
