@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,7 @@ from bot.retrieval import Retriever
 from bot.vectors import VectorCache
 
 Matrix = npt.NDArray[np.float64]
+Floats = npt.NDArray[np.floating[Any]]  # float64, or float32 when learning from many questions
 Mask = npt.NDArray[np.bool_]
 # Per question and passage.
 PASSAGE_SIGNALS = (
@@ -68,10 +70,10 @@ CONTENT_REGULARIZATION = 10.0  # scikit-learn's C for the content model
 class Signals:
     """The signals for a batch of questions: per passage, and per question."""
 
-    passages: Matrix  # (questions, passages, len(PASSAGE_SIGNALS))
+    passages: Floats  # (questions, passages, len(PASSAGE_SIGNALS))
     question: Matrix  # (questions, len(QUESTION_SIGNALS))
 
-    def column(self, name: str) -> Matrix:
+    def column(self, name: str) -> Floats:
         """One passage signal for every question and passage."""
         return self.passages[..., PASSAGE_SIGNALS.index(name)]
 

@@ -70,7 +70,9 @@ def ask(
     shown_examples = near_examples if examples is None else examples & near_examples
     shown_unanswered = near_unanswered if unanswered is None else unanswered & near_unanswered
     groups = np.arange(len(texts)) % 5 if groups is None else groups
-    found_passages = np.zeros((len(texts), len(evidence.passages), len(PASSAGE_SIGNALS)))
+    found_passages = np.zeros(
+        (len(texts), len(evidence.passages), len(PASSAGE_SIGNALS)), dtype=np.float32
+    )
     found_question = np.zeros((len(texts), len(QUESTION_SIGNALS)))
     for group in np.unique(groups):
         rows = np.flatnonzero(groups == group)

@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from bot.analysis import split_words, words
 from bot.encoder import Vectors
-from bot.evidence import PASSAGE_SIGNALS, QUESTION_SIGNALS, Evidence, Signals
+from bot.evidence import PASSAGE_SIGNALS, QUESTION_SIGNALS, Evidence, Floats, Signals
 from bot.examples import example_key
 from bot.knowledge import Passage, UncoveredTopic
 from bot.vectors import MessageVectors
@@ -128,7 +128,7 @@ def shipped_model() -> RelevanceModel:
 # -- inputs -------------------------------------------------------------------------------------
 
 
-def _rank_signal(values: Matrix) -> Matrix:
+def _rank_signal(values: Floats) -> Matrix:
     """RANK_DEPTH / (RANK_DEPTH + rank) of each passage by a signal, per question."""
     ranks = np.argsort(np.argsort(-values, axis=-1, kind="stable"), axis=-1, kind="stable")
     return RANK_DEPTH / (RANK_DEPTH + ranks)
@@ -164,7 +164,7 @@ def coverage_inputs(signals: Signals, scores: Matrix, names: Sequence[str]) -> M
     top = signals.passages[rows, first]
     question = signals.question
 
-    def top_(name: str) -> Matrix:
+    def top_(name: str) -> Floats:
         return top[:, PASSAGE_SIGNALS.index(name)]
 
     def question_(name: str) -> Matrix:
