@@ -171,10 +171,8 @@ def test_model_folder_without_any_model_says_how_to_install_it(
     assert INSTALL_HINT in str(error.value)
 
 
-def test_no_text_is_padded_to_more_than_twice_its_length(
-    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    texts = ["hi", "what is ketamine", "a. " * 80, "how does it work", "ok", "word " * 30]
+def _batches(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The token counts of each batch the encoder runs from now on (filled as it encodes)."""
     runs: list[list[int]] = []
     real = encoder._run
 
@@ -183,6 +181,14 @@ def test_no_text_is_padded_to_more_than_twice_its_length(
         return real(ids)
 
     monkeypatch.setattr(encoder, "_run", run)
+    return runs
+
+
+def test_no_text_is_padded_to_more_than_twice_its_length(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["hi", "what is ketamine", "a. " * 80, "how does it work", "ok", "word " * 30]
+    runs = _batches(encoder, monkeypatch)
     together = encoder.encode(texts)
     assert all(max(lengths) <= 2 * min(lengths) for lengths in runs)  # was one padded batch
     monkeypatch.undo()
@@ -196,14 +202,7 @@ def test_a_batch_of_long_texts_holds_at_most_batch_tokens(
     """Thirty-two texts of 256 tokens at once took some 200 MB for their attention; the first
     load of a large knowledge folder encodes hundreds of them."""
     texts = [f"passage {n} " + "word " * 300 for n in range(20)] + ["short one"] * 40
-    runs: list[list[int]] = []
-    real = encoder._run
-
-    def run(ids: list[Sequence[int]]) -> Vectors:
-        runs.append([len(seq) for seq in ids])
-        return real(ids)
-
-    monkeypatch.setattr(encoder, "_run", run)
+    runs = _batches(encoder, monkeypatch)
     vectors = encoder.encode(texts)
     assert all(len(lengths) * max(lengths) <= BATCH_TOKENS for lengths in runs)
     assert max(len(lengths) for lengths in runs) == 32  # short texts still go 32 at a time
