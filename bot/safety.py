@@ -186,7 +186,9 @@ _NOW = re.compile(
     r"can not stop|(?:really|so|very) close|anymore|any more|(?:im|i am|i m) having (?:them|it|those)|"
     r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
 )
-_NOT_NOW_BEFORE = re.compile(r"\b(?:died|dying|death|deaths|by|lost (?:\w+ ){0,2}to)\s+$")
+_NOT_NOW_BEFORE = re.compile(
+    r"\b(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to)\s+$"
+)
 _NOT_NOW_AFTER = re.compile(
     r"^\s+(?:rates?|statistics|stats|prevention|awareness|hotlines?|among|deaths?|risk)\b"
 )

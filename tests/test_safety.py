@@ -166,6 +166,7 @@ def test_ordinary_questions_are_not_about_means(text: str) -> None:
         "can ketamine stop self harm urges? mine are getting worse",
         "been cutting again lately, do you treat teenagers",
         "my urges to sh keep getting stronger",
+        "consumed by suicidal thoughts every day lately, do you take new patients",
         "does it help with suicidal thoughts fast, i'm having them right now",
         "pienso en suicidarme todos los dias, otra vez esta noche",
     ],
