@@ -6,12 +6,13 @@ Every folder starts from the shipped knowledge:
 
 - `added`: an article of eight practical passages added (tests/data/added-article, written
   blind, two `?` lines each as the staff guide suggests) and the uncovered topics it answers
-  deleted; `added-topics-kept`: the same with the topics left in;
-- `without-ptsd`, `without-bipolar`: a section removed, with its example questions;
-- `second-clinic`, `third-clinic`, `fourth-clinic`: another clinic's FAQ page in place of the
-  article, its example questions and uncovered topics emptied, the rest as shipped
-  (tests/data/second-clinic, third-clinic, fourth-clinic: each FAQ written by one writer, the
-  visitors' questions by another).
+  deleted; `added-topics-kept`: the same with the topics left in; `added-2`: another article
+  (seven passages on safety and aftercare, tests/data/added-article-2, by other writers);
+- `without-ptsd`, `without-bipolar`, `without-depression`: a section removed, with its example
+  questions (questions only it answered, by the two articles' question writers);
+- `second-clinic` ... `fifth-clinic`: another clinic's FAQ page in place of the article, its
+  example questions and uncovered topics emptied, the rest as shipped (tests/data/*-clinic: each
+  FAQ written by one writer, the visitors' questions by another).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ SHIPPED = ROOT / "knowledge"
 DATA = ROOT / "tests" / "data"
 ARTICLE = "understanding-ketamine-infusions.md"
 ADDED_ANSWERS = {"cost", "insurance", "number of sessions", "preparing for an infusion"}
+SECOND_ADDED_ANSWERS = {"side effects", "addiction"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ def _added(folder: Path, keep_topics: bool) -> None:
         _without_topics(folder, ADDED_ANSWERS)
 
 
+def _second_added(folder: Path) -> None:
+    article = DATA / "added-article-2" / "articles" / "safety-and-aftercare.md"
+    shutil.copy(article, folder / "articles")
+    _without_topics(folder, SECOND_ADDED_ANSWERS)
+
+
 def _clinic(folder: Path, clinic: str) -> None:
     for article in (folder / "articles").glob("*.md"):
         article.unlink()
@@ -96,17 +104,44 @@ EDITS = (
         (("questions about the new passages", "added-article/questions.jsonl", False),),
     ),
     Edit(
+        "added-2",
+        _second_added,
+        (
+            ("questions about the new passages", "added-article-2/questions.jsonl", False),
+            ("questions about the rest", "added-article-2/others.jsonl", False),
+        ),
+    ),
+    Edit(
         "without-ptsd",
         lambda f: _without_section(f, "PTSD", {"ptsd-overview", "ptsd-theory"}),
         (
             ("questions only the section answered", "added-article/only-ptsd.jsonl", True),
+            (
+                "the second writer's questions only it answered",
+                "added-article-2/only-ptsd.jsonl",
+                True,
+            ),
             ("questions about the rest", "added-article/others.jsonl", False),
         ),
     ),
     Edit(
         "without-bipolar",
         lambda f: _without_section(f, "Bipolar Disorder", {"bipolar-overview", "bipolar-theory"}),
-        (("questions only the section answered", "added-article/only-bipolar.jsonl", True),),
+        (
+            ("questions only the section answered", "added-article/only-bipolar.jsonl", True),
+            (
+                "the second writer's questions only it answered",
+                "added-article-2/only-bipolar.jsonl",
+                True,
+            ),
+        ),
+    ),
+    Edit(
+        "without-depression",
+        lambda f: _without_section(
+            f, "Depression", {"depression-rapid-effect", "depression-theory"}
+        ),
+        (("questions only the section answered", "added-article-2/only-depression.jsonl", True),),
     ),
     Edit(
         "second-clinic",
@@ -122,6 +157,11 @@ EDITS = (
         "fourth-clinic",
         lambda f: _clinic(f, "fourth-clinic"),
         (("visitors' questions", "fourth-clinic/questions.jsonl", False),),
+    ),
+    Edit(
+        "fifth-clinic",
+        lambda f: _clinic(f, "fifth-clinic"),
+        (("visitors' questions", "fifth-clinic/questions.jsonl", False),),
     ),
 )
 

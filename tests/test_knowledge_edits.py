@@ -23,9 +23,15 @@ FLOORS = {
     ("without-ptsd", "questions only the section answered"): (0.35, None),
     ("without-ptsd", "questions about the rest"): (0.95, 0.85),
     ("without-bipolar", "questions only the section answered"): (0.5, None),
+    ("added-2", "questions about the new passages"): (0.5, 0.25),
+    ("added-2", "questions about the rest"): (0.95, 0.9),
+    ("without-ptsd", "the second writer's questions only it answered"): (0.4, None),
+    ("without-bipolar", "the second writer's questions only it answered"): (0.7, None),
+    ("without-depression", "questions only the section answered"): (0.1, None),
     ("second-clinic", "visitors' questions"): (0.65, 0.42),
     ("third-clinic", "visitors' questions"): (0.75, 0.58),
     ("fourth-clinic", "visitors' questions"): (0.75, 0.57),
+    ("fifth-clinic", "visitors' questions"): (0.7, 0.52),
 }
 
 
