@@ -138,12 +138,14 @@ class Assistant:
             keep, answered = answered_unanswered(evidence, shipped)
             kept = evidence.with_unanswered(keep)
             content = kept.train_content()
-            rows = tuple((a.where, a.what, a.passage.id) for a in answered)
+            rows = tuple((a.where, a.what, a.passage.id, a.partly) for a in answered)
             state = models.RankerState(keep, rows, content)
             if folder is not None:
                 models.save_ranker(folder, knowledge, state)
         by_id = {p.id: p for p in evidence.passages}
-        answered = [Answered(w, what, by_id[pid]) for w, what, pid in state.answered]
+        answered = [
+            Answered(w, what, by_id[pid], partly) for w, what, pid, partly in state.answered
+        ]
         evidence = evidence.with_unanswered(state.keep).with_content(state.content)
         adapted = None if folder is None else models.load_adapted(folder, knowledge)
         if adapted is None:

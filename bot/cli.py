@@ -155,6 +155,13 @@ def _training_problems(knowledge: Knowledge) -> list[Problem]:
                 f"passage {passage.id!r} at {at} answers this question now, so it no longer "
                 "counts as one the articles do not answer: delete this line"
             )
+        elif answered.partly:
+            text = (
+                f"the uncovered topic [{answered.what}] is answered in part by passage "
+                f"{passage.id!r} at {at} now: the bot quotes the passage when it surely answers, "
+                "and gives the topic's message otherwise; delete the topic's `?` lines the "
+                "passage answers, or the whole topic if it answers all of it"
+            )
         else:
             text = (
                 f"the uncovered topic [{answered.what}] is answered by passage {passage.id!r} "

@@ -61,10 +61,10 @@ class Classifier:
 @dataclass(frozen=True)
 class RankerState:
     """Which unanswered questions still count, the ones a passage answers (where, what, the
-    passage's id), and the content model trained on the rest."""
+    passage's id, whether in part), and the content model trained on the rest."""
 
     keep: npt.NDArray[np.bool_]
-    answered: tuple[tuple[str, str, str], ...]
+    answered: tuple[tuple[str, str, str, bool], ...]
     content: tuple[Words, LinearModel] | None
 
 
@@ -188,14 +188,17 @@ def load_ranker(folder: Path, knowledge: Knowledge) -> RankerState | None:
     if groups is None:
         return None
     answered = tuple(
-        (str(w), str(what), str(pid))
-        for w, what, pid in groups["answered"]["rows"].reshape(-1, 3).tolist()
+        (str(w), str(what), str(pid), partly == "partly")
+        for w, what, pid, partly in groups["answered"]["rows"].reshape(-1, 4).tolist()
     )
     return RankerState(groups["keep"]["mask"].astype(bool), answered, _content(groups))
 
 
 def save_ranker(folder: Path, knowledge: Knowledge, learned: RankerState) -> None:
-    rows = np.array([list(a) for a in learned.answered], dtype=str).reshape(-1, 3)
+    rows = np.array(
+        [[w, what, pid, "partly" if partly else ""] for w, what, pid, partly in learned.answered],
+        dtype=str,
+    ).reshape(-1, 4)
     groups = {
         "keep": {"mask": learned.keep},
         "answered": {"rows": rows},

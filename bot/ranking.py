@@ -46,6 +46,7 @@ RANK_DEPTH = 10  # a rank signal is RANK_DEPTH / (RANK_DEPTH + rank), rank 0 for
 TOPIC_OVERRIDE = 0.9  # a question naming an uncovered topic is answered only this surely
 TOPIC_ANSWERED = 0.5  # a topic whose questions a passage answers at least this surely ...
 TOPIC_ANSWERED_SHARE = 0.5  # ... this share of them, is answered by that passage
+TOPIC_PARTLY_SHARE = 0.25  # ... this share of them, is answered in part: no veto over it
 QUESTION_ANSWERED = 0.9  # an unanswered example a passage answers this surely is answered
 POOR = 0.5  # a passage with fewer than half of RICH_AT example questions is judged as new
 
@@ -226,6 +227,7 @@ class Answered:
     where: str  # `file:line` of the example, or of the topic's `[name]` line
     what: str  # "the example", or the uncovered topic's name
     passage: Passage
+    partly: bool = False  # a topic the passage answers in part: it still holds for the rest
 
 
 def answered_unanswered(
@@ -248,6 +250,7 @@ def answered_unanswered(
         coverage_inputs(signals, scores, model.evidence_only.inputs)
     )
     best = np.argmax(scores, axis=1)
+    poor = signals.column("richness")[0] < POOR  # per passage: judged as new
     by_topic: dict[str, list[int]] = {}
     for i, topic in enumerate(u.topic):
         by_topic.setdefault(topic, []).append(i)
@@ -259,15 +262,20 @@ def answered_unanswered(
                     found.append(Answered(u.where[i], "the example", passages[best[i]]))
             continue
         answered = [i for i in rows if covered[i] >= TOPIC_ANSWERED]
-        passage = None
+        where = f"{topics[name].path}:{topics[name].line}"
+        passage = partly = None
         if answered:
             most, count = Counter(int(best[i]) for i in answered).most_common(1)[0]
             if count >= TOPIC_ANSWERED_SHARE * len(rows):
                 passage = passages[most]
+            elif count >= TOPIC_PARTLY_SHARE * len(rows) and poor[most]:
+                partly = passages[most]
         passage = passage or _naming_passage(topics[name], passages)
         if passage is not None:
             keep[rows] = False
-            found.append(Answered(f"{topics[name].path}:{topics[name].line}", name, passage))
+            found.append(Answered(where, name, passage))
+        elif partly is not None:
+            found.append(Answered(where, name, partly, partly=True))
     for name, uncovered in topics.items():  # topics with phrases only
         if name in by_topic:
             continue
@@ -308,8 +316,10 @@ class Ranker:
         self.passages = evidence.passages
         self.topics = {t.name: t for t in evidence.knowledge.uncovered}
         self.answered_unanswered = tuple(answered)
-        answered_topics = {a.what for a in answered}
+        answered_topics = {a.what for a in answered if not a.partly}
         self.active_topics = frozenset(name for name in self.topics if name not in answered_topics)
+        # A topic a passage answers in part vetoes that passage only when it is not sure.
+        self.partly = {a.what: a.passage.id for a in answered if a.partly}
         # The questions staff wrote for one passage (`?` lines, example questions, and a
         # heading that is a question, for the first passage under it), as written.
         owners: dict[str, set[int]] = {}
@@ -391,6 +401,12 @@ class Ranker:
         if confidence < TOPIC_OVERRIDE:  # (a sure answer needs no topic: not looked up)
             named = self.evidence.lexical.search(question).uncovered
             topic = named if named is not None and named.name in self.active_topics else None
+            if (
+                topic is not None
+                and confidence >= self.model.answer_at
+                and self.partly.get(topic.name) == candidates[0].passage.id
+            ):
+                topic = None
             if confidence < self.model.answer_at:
                 topic = topic or self._nearest_topic(signals.question[row], vector)
         return Ranking(candidates, confidence, topic, self.model.answer_at)

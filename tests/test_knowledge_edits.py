@@ -62,6 +62,38 @@ def test_check_names_the_topics_an_added_article_answers(tmp_path: Path) -> None
     assert named["cost"].where.endswith("articles/uncovered-topics.txt:48")
 
 
+def test_a_topic_an_added_passage_answers_in_part_vetoes_only_what_it_does_not_answer(
+    tmp_path: Path,
+) -> None:
+    """The added article's feelings passage answers some of [what an infusion feels like]'s
+    questions: a question it answers gets it although it names the topic ("out of body"); one
+    it does not answer still gets the topic's message; the finding survives a second start."""
+    (edit,) = [e for e in EDITS if e.name == "added"]
+    folder = build(edit, tmp_path)
+    for bot in (Assistant.from_folder(folder), Assistant.from_folder(folder)):
+        (partly,) = [a for a in bot.ranker.answered_unanswered if a.partly]
+        assert (partly.what, partly.passage.id) == (
+            "what an infusion feels like",
+            "visit-what-it-feels-like",
+        )
+        answered = bot.ask("does the out of body feeling wear off quickly")
+        assert answered.kind == "answer"
+        assert answered.passages[0].id == "visit-what-it-feels-like"
+        vetoed = bot.ask("is it trippy")
+        assert vetoed.kind == "no_answer"
+        assert "do not describe what an infusion feels like" in vetoed.message
+    from bot.cli import _training_problems
+    from bot.knowledge import load_knowledge
+
+    warned = [p for p in _training_problems(load_knowledge(folder)) if "in part" in p.message]
+    topics = (folder / "articles" / "uncovered-topics.txt").read_text(encoding="utf-8")
+    line = topics.splitlines().index("[what an infusion feels like]") + 1
+    assert [(p.path, p.line) for p in warned] == [
+        (str(folder / "articles/uncovered-topics.txt"), line)
+    ]
+    assert "answered in part by passage 'visit-what-it-feels-like'" in warned[0].message
+
+
 def test_another_clinic_s_faq_loads_without_errors(tmp_path: Path) -> None:
     """Its questions equal shipped no-answer examples; the passage wins (a warning)."""
     (edit,) = [e for e in EDITS if e.name == "second-clinic"]
