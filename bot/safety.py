@@ -36,7 +36,7 @@ SENTENCE_CHECK_IN = 0.907
 # SENTENCE_CAUTION in one sentence) is answered as usual but never kept for staff: a crisis the
 # rules miss must not end up stored as "unanswered".
 CAUTION = 0.15
-SENTENCE_CAUTION = 0.2
+SENTENCE_CAUTION = 0.15
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,34 @@ def speaks_of_crisis_now(message: Message) -> bool:
     )
 
 
+# An overdose told as done ("took all my antidepressants at once", "swallowed the whole bottle
+# of tylenol", "me tomé todas las pastillas"): in the past tense, so "can i take all my meds the
+# morning of the infusion" is a question, and "all" only with "at once" or "swallowed", since
+# "i took all my meds today" is how people say they did not skip a dose.
+_MEDICINES = (
+    r"(?:\w+ )?(?:pills|meds|medications?|medicines?|antidepressants|tablets|painkillers|"
+    r"prescriptions?|sleeping pills|tylenol|advil|xanax|benzos|insulin)"
+)
+_WHOSE = r"(?:of )?(?:my|the|those|these|her|his|their|our|mom s|dad s)"
+_OVERDOSE_TAKEN = re.compile(
+    r"\b(?:took|taken|swallowed|downed|popped) (?:the|a) whole bottle\b"
+    r"|\b(?:took|taken|swallowed|downed|popped) (?:(?:the|a) whole (?:box|pack|packet) of|"
+    rf"a (?:handful|bunch|fistful) of|(?:the|a) bottle of) (?:{_WHOSE} )?{_MEDICINES}\b"
+    rf"|\b(?:took|taken|downed|popped) all {_WHOSE} {_MEDICINES} "
+    r"(?:at once|at the same time|together|in one go)\b"
+    rf"|\bswallowed (?:all|every one) {_WHOSE} {_MEDICINES}\b"
+    r"|\b(?:me )?(?:tome|trague) (?:todas|todos) (?:mis|las|los) (?:pastillas|medicinas|pildoras)\b"
+)
+
+
+def tells_of_an_overdose(message: Message) -> bool:
+    """An overdose the visitor (or someone they speak for) took, not negated (a check-in)."""
+    joined = " ".join(words(message.text))  # accents folded: "tomé" reads "tome"
+    return any(
+        not _NEGATED.search(joined[: found.start()]) for found in _OVERDOSE_TAKEN.finditer(joined)
+    )
+
+
 def reads_as_medical_advice(message: Message) -> bool:
     """The classifier reads a request for personal medical advice."""
     return message.reading.whole.likeliest() == "medical_advice"
@@ -235,6 +263,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("crisis", reads_as_crisis),
     ("check_in", says_reviewed_phrase),
     ("check_in", asks_about_means),
+    ("check_in", tells_of_an_overdose),
     ("check_in", speaks_of_crisis_now),
     ("check_in", reads_as_possible_crisis),
     ("medical_advice", reads_as_medical_advice),

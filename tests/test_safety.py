@@ -24,6 +24,7 @@ from bot.safety import (
     says_misspelled_suicidal,
     says_reviewed_phrase,
     speaks_of_crisis_now,
+    tells_of_an_overdose,
 )
 
 QUESTION = KindScores(crisis=0.01, medical_advice=0.02, smalltalk=0.03, question=0.9)
@@ -117,7 +118,7 @@ def test_smalltalk_needs_every_sentence_to_be_small_talk() -> None:
 
 def test_crisis_rules_come_first_then_the_check_in_then_the_rest() -> None:
     kinds = [kind for kind, _ in RULES]
-    assert kinds == ["crisis"] * 4 + ["check_in"] * 4 + ["medical_advice", "smalltalk"]
+    assert kinds == ["crisis"] * 4 + ["check_in"] * 5 + ["medical_advice", "smalltalk"]
     assert route(message("hi, should i stop my meds? i want to die", ADVICE)) == "crisis"
     assert route(message("how much should i take", ADVICE)) == "medical_advice"
     assert route(message("how does ketamine work")) is None
@@ -191,6 +192,36 @@ def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: s
     assert not speaks_of_crisis_now(message(text)), text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "took all my antidepressants at once, what happens now",
+        "i swallowed the whole bottle of tylenol. feeling sick",
+        "my sister took a handful of her sleeping pills last night",
+        "i took a bottle of advil an hour ago",
+        "swallowed all my meds, do you take walk ins",
+        "me tomé todas las pastillas",
+    ],
+)
+def test_an_overdose_told_as_done_checks_in(text: str) -> None:
+    assert tells_of_an_overdose(message(text)), text
+    assert route(message(text)) == "check_in", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i took all my meds today, can i still get my infusion",
+        "can i take all my meds the morning of the infusion",
+        "i never took a bunch of pills, i was just tired",
+        "i took the whole box of cereal lol",
+        "does ketamine show up if you took a bunch of tests",
+    ],
+)
+def test_taking_medicines_as_usual_is_not_an_overdose(text: str) -> None:
+    assert not tells_of_an_overdose(message(text)), text
+
+
 def test_a_check_in_is_never_kept_for_staff() -> None:
     plain = message("how does ketamine work")
     assert keepable(plain, None)
@@ -262,6 +293,11 @@ ROUTES = {
         "does narcan work on a ketamine overdose",
         "was ketamine behind a lot of the overdose deaths in the 90s rave scene",
         "not suicidal or anything, just burnt out on meds that dont work. how fast does it act",
+        # treatment history, as this clinic's visitors often begin: once the clear crisis level
+        # ("i've tried" is how crisis examples speak of attempts)
+        "ive been through 4 meds already",
+        "i have tried so many things for my depression",
+        "ive tried three ssris and nothing, is ketamine different",
         "Hi! quick question - what is ketamine normally used for?",
     ],
 }
