@@ -168,10 +168,29 @@ _AMOUNT = re.compile(
 )
 
 
+# A crisis word followed by a figure or a campaign names no one's risk ("suicide rates",
+# "overdose deaths", "suicide prevention").
+_NOT_NOW_AFTER = re.compile(
+    r"^\s+(?:rates?|statistics|stats|prevention|awareness|hotlines?|among|deaths?|risk)\b"
+)
+
+# Not a means when it names a death, a figure or a treatment: "died of an overdose", "overdose
+# deaths", "how many overdose deaths involve fentanyl", "narcan reverses an opioid overdose",
+# "the antidote for an acetaminophen overdose".
+_MEANS_NOT_BEFORE = re.compile(
+    r"\b(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to|"
+    r"revers\w*|antidote (?:for|to)|treat\w*(?: for| of)?)(?: an?| the)?(?: \w+)?\s+$"
+)
+
+
 def asks_about_means(message: Message) -> bool:
     """A question about the means or amount that would kill or harm (at least a check-in)."""
     joined = message.joined
-    return bool(_MEANS.search(joined) and _AMOUNT.search(joined))
+    return bool(_AMOUNT.search(joined)) and any(
+        not _MEANS_NOT_BEFORE.search(joined[: found.start()])
+        and not _NOT_NOW_AFTER.search(joined[found.end() :])
+        for found in _MEANS.finditer(joined)
+    )
 
 
 # A crisis word or phrase said of the present ("suicidel thoughts every night", "suicidal
@@ -188,9 +207,6 @@ _NOW = re.compile(
 )
 _NOT_NOW_BEFORE = re.compile(
     r"\b(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to)\s+$"
-)
-_NOT_NOW_AFTER = re.compile(
-    r"^\s+(?:rates?|statistics|stats|prevention|awareness|hotlines?|among|deaths?|risk)\b"
 )
 
 
