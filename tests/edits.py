@@ -6,8 +6,9 @@ Every folder starts from the shipped knowledge:
 
 - `added`: an article of eight practical passages added (tests/data/added-article, written
   blind, two `?` lines each as the staff guide suggests) and the uncovered topics it answers
-  deleted; `added-topics-kept`: the same with the topics left in; `added-2`: another article
-  (seven passages on safety and aftercare, tests/data/added-article-2, by other writers);
+  deleted; `added-topics-kept`: the same with the topics left in; `added-2`, `added-3`: other
+  articles (seven passages each: safety and aftercare; booking, policies and the care team;
+  tests/data/added-article-2, -3, by other writers), the topics they answer deleted;
 - `without-ptsd`, `without-bipolar`, `without-depression`: a section removed, with its example
   questions (questions only it answered, by the two articles' question writers);
 - `second-clinic` ... `fifth-clinic`: another clinic's FAQ page in place of the article, its
@@ -32,6 +33,7 @@ DATA = ROOT / "tests" / "data"
 ARTICLE = "understanding-ketamine-infusions.md"
 ADDED_ANSWERS = {"cost", "insurance", "number of sessions", "preparing for an infusion"}
 SECOND_ADDED_ANSWERS = {"side effects", "addiction"}
+THIRD_ADDED_ANSWERS = {"referrals and new patients", "opening hours", "changing an appointment"}
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,9 @@ def _added(folder: Path, keep_topics: bool) -> None:
         _without_topics(folder, ADDED_ANSWERS)
 
 
-def _second_added(folder: Path) -> None:
-    article = DATA / "added-article-2" / "articles" / "safety-and-aftercare.md"
+def _another_added(folder: Path, article: Path, answers: set[str]) -> None:
     shutil.copy(article, folder / "articles")
-    _without_topics(folder, SECOND_ADDED_ANSWERS)
+    _without_topics(folder, answers)
 
 
 def _clinic(folder: Path, clinic: str) -> None:
@@ -105,11 +106,24 @@ EDITS = (
     ),
     Edit(
         "added-2",
-        _second_added,
+        lambda f: _another_added(
+            f,
+            DATA / "added-article-2" / "articles" / "safety-and-aftercare.md",
+            SECOND_ADDED_ANSWERS,
+        ),
         (
             ("questions about the new passages", "added-article-2/questions.jsonl", False),
             ("questions about the rest", "added-article-2/others.jsonl", False),
         ),
+    ),
+    Edit(
+        "added-3",
+        lambda f: _another_added(
+            f,
+            DATA / "added-article-3" / "articles" / "booking-and-policies.md",
+            THIRD_ADDED_ANSWERS,
+        ),
+        (("questions about the new passages", "added-article-3/questions.jsonl", False),),
     ),
     Edit(
         "without-ptsd",

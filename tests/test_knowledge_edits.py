@@ -24,6 +24,7 @@ FLOORS = {
     ("without-ptsd", "questions about the rest"): (0.95, 0.85),
     ("without-bipolar", "questions only the section answered"): (0.5, None),
     ("added-2", "questions about the new passages"): (0.5, 0.25),
+    ("added-3", "questions about the new passages"): (0.6, 0.35),
     ("added-2", "questions about the rest"): (0.95, 0.9),
     ("without-ptsd", "the second writer's questions only it answered"): (0.4, None),
     ("without-bipolar", "the second writer's questions only it answered"): (0.7, None),
