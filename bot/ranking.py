@@ -49,6 +49,10 @@ TOPIC_ANSWERED_SHARE = 0.5  # ... this share of them, is answered by that passag
 TOPIC_PARTLY_SHARE = 0.25  # ... this share of them, is answered in part: no veto over it
 QUESTION_ANSWERED = 0.9  # an unanswered example a passage answers this surely is answered
 POOR = 0.5  # a passage with fewer than half of RICH_AT example questions is judged as new
+# Beside passages with many examples, the shipped weights answer for a new passage from this
+# surely (their `answer_at` was learned on pages where every passage is new; here the clinic's
+# many unanswered questions and uncovered topics read close to the new passages' questions).
+NEW_ANSWER_AT = 0.35
 
 
 @dataclass(frozen=True, eq=False)  # numpy arrays: compare `to_json()` forms
@@ -351,7 +355,8 @@ class Ranker:
             # Passages without examples of their own beside ones with many: the adapted weights
             # favour the rich ones, so the shipped weights judge a poor passage, both whether it
             # answers when the adapted ranking puts it first, and when theirs does: their
-            # ranking wins when its poor passage covers the question, and more surely.
+            # ranking wins when its poor passage covers the question, and more surely, or when
+            # the adapted weights are not sure and theirs reach NEW_ANSWER_AT.
             shipped = (
                 ranker_inputs(signals, self.shipped.ranker.inputs) @ self.shipped.ranker.weights
             )
@@ -365,6 +370,18 @@ class Ranker:
             )
             scores = np.where(theirs[:, None], shipped, scores)
             confidence = np.where(theirs, sure, confidence)
+            # Neither sure enough: the shipped weights' new passage answers from NEW_ANSWER_AT,
+            # its probability rescaled so that this level reads as `answer_at`.
+            answer_at = self.model.answer_at
+            new = (
+                (richness[rows, np.argmax(shipped, axis=1)] < POOR)
+                & ~theirs
+                & (confidence < answer_at)
+                & (sure >= NEW_ANSWER_AT)
+            )
+            rescaled = answer_at + (sure - NEW_ANSWER_AT) * (1 - answer_at) / (1 - NEW_ANSWER_AT)
+            scores = np.where(new[:, None], shipped, scores)
+            confidence = np.where(new, rescaled, confidence)
         return [
             self._ranking(text, signals, scores[i], float(confidence[i]), i, vectors[i])
             for i, text in enumerate(texts)
