@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -61,6 +61,12 @@ class Message:
     def joined(self) -> str:
         """The words joined by single spaces, punctuation gone: for phrase patterns."""
         return " ".join(self.words)
+
+    @cached_property
+    def folded(self) -> str:
+        """The words as the lexicon reads them (accents folded too: "tomé" reads "tome"),
+        joined by single spaces; read once per message."""
+        return " ".join(words(self.text))
 
 
 Rule = Callable[[Message], bool]
@@ -212,7 +218,7 @@ _NOT_NOW_BEFORE = re.compile(
 
 def speaks_of_crisis_now(message: Message) -> bool:
     """A word or phrase of suicide or self-harm, not negated, and words of the present."""
-    joined = " ".join(words(message.text))  # as the lexicon reads it: accents folded too
+    joined = message.folded
     if not _NOW.search(joined):
         return False
     return any(
@@ -245,7 +251,7 @@ _OVERDOSE_TAKEN = re.compile(
 
 def tells_of_an_overdose(message: Message) -> bool:
     """An overdose the visitor (or someone they speak for) took, not negated (a check-in)."""
-    joined = " ".join(words(message.text))  # accents folded: "tomé" reads "tome"
+    joined = message.folded
     return any(
         not _NEGATED.search(joined[: found.start()]) for found in _OVERDOSE_TAKEN.finditer(joined)
     )
