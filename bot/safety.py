@@ -85,7 +85,7 @@ _INTENT = re.compile(
             # "going to die" is also how panic feels ("i feel like im going to die"): intent only
             # with the deed named
             r"\b(?:going|gonna) (?:to )?(?:end it(?! with| for)|end it all|unalive myself|commit suicide|kill (?:myself|herself|himself|themselves))\b",
-            r"\bthinking (?:about|of) (?:suicide|killing myself|ending it(?! with)|ending my life|unaliving)\b",
+            r"\bthinking (?:about|of) (?:suicide|killing myself|ending it(?! with)|ending things|ending everything|ending my life|unaliving)\b",
             r"\b(?:i have|ive|i ve|im having|i m having|i get|i keep having|i still have) (?:\w+ ){0,3}(?:suicidal (?:thoughts|ideation|feelings)|thoughts (?:of|about) (?:suicide|killing myself|dying|ending it))\b",
             r"\b(?:kms|unalive myself|unaliving myself|self harm(?:ing)? again)\b",
             r"\b(?:quiero|me quiero|voy a|pienso) (?:morir|morirme|matarme|suicidarme|quitarme la vida)\b",

@@ -42,6 +42,7 @@ def message(text: str, whole: KindScores = QUESTION, *sentences: KindScores) -> 
         "I want to kill myself",
         "im gonna kil my self after work",
         "thinking about ending my life",
+        "honestly thinking about ending things after this semester",
         "i'm so suicidal",
         "i want to die",
         "been cutting myself again",
