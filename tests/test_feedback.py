@@ -92,7 +92,7 @@ def test_not_helpful_vote_keeps_the_redacted_question(client: TestClient) -> Non
         json={
             "passages": ["tiny-nmda"],
             "helpful": False,
-            "question": "my name is Ann Lee, what is NMDA",
+            "question": "hi im Ann Lee, what is NMDA",
         },
     )
     (group,) = report(client).unanswered
