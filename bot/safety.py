@@ -174,6 +174,9 @@ _AMOUNT = re.compile(
 )
 
 
+# A death named ("died by suicide", "death from an overdose", "lost my brother to suicide"):
+# a crisis word after it is no one's risk now.
+_DEATH = r"(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to)"
 # A crisis word followed by a figure or a campaign names no one's risk ("suicide rates",
 # "overdose deaths", "suicide prevention").
 _NOT_NOW_AFTER = re.compile(
@@ -184,8 +187,7 @@ _NOT_NOW_AFTER = re.compile(
 # deaths", "how many overdose deaths involve fentanyl", "narcan reverses an opioid overdose",
 # "the antidote for an acetaminophen overdose".
 _MEANS_NOT_BEFORE = re.compile(
-    r"\b(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to|"
-    r"revers\w*|antidote (?:for|to)|treat\w*(?: for| of)?)(?: an?| the)?(?: \w+)?\s+$"
+    rf"\b(?:{_DEATH}|revers\w*|antidote (?:for|to)|treat\w*(?: for| of)?)(?: an?| the)?(?: \w+)?\s+$"
 )
 
 
@@ -211,9 +213,7 @@ _NOW = re.compile(
     r"can not stop|(?:really|so|very) close|anymore|any more|(?:im|i am|i m) having (?:them|it|those)|"
     r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
 )
-_NOT_NOW_BEFORE = re.compile(
-    r"\b(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to)\s+$"
-)
+_NOT_NOW_BEFORE = re.compile(rf"\b{_DEATH}\s+$")
 
 
 def speaks_of_crisis_now(message: Message) -> bool:
