@@ -363,25 +363,15 @@ class Ranker:
             sure = self._coverage(self.shipped, signals, shipped)
             poor_first = richness[rows, np.argmax(scores, axis=1)] < POOR
             confidence = np.where(poor_first, sure, confidence)
-            theirs = (
-                (richness[rows, np.argmax(shipped, axis=1)] < POOR)
-                & (sure >= self.model.answer_at)
-                & (sure > confidence)
-            )
-            scores = np.where(theirs[:, None], shipped, scores)
-            confidence = np.where(theirs, sure, confidence)
+            answer_at = self.model.answer_at
+            theirs_poor = richness[rows, np.argmax(shipped, axis=1)] < POOR
+            theirs = theirs_poor & (sure >= answer_at) & (sure > confidence)
             # Neither sure enough: the shipped weights' new passage answers from NEW_ANSWER_AT,
             # its probability rescaled so that this level reads as `answer_at`.
-            answer_at = self.model.answer_at
-            new = (
-                (richness[rows, np.argmax(shipped, axis=1)] < POOR)
-                & ~theirs
-                & (confidence < answer_at)
-                & (sure >= NEW_ANSWER_AT)
-            )
+            new = theirs_poor & ~theirs & (confidence < answer_at) & (sure >= NEW_ANSWER_AT)
             rescaled = answer_at + (sure - NEW_ANSWER_AT) * (1 - answer_at) / (1 - NEW_ANSWER_AT)
-            scores = np.where(new[:, None], shipped, scores)
-            confidence = np.where(new, rescaled, confidence)
+            scores = np.where((theirs | new)[:, None], shipped, scores)
+            confidence = np.select([theirs, new], [sure, rescaled], confidence)
         return [
             self._ranking(text, signals, scores[i], float(confidence[i]), i, vectors[i])
             for i, text in enumerate(texts)
