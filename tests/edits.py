@@ -6,9 +6,10 @@ Every folder starts from the shipped knowledge:
 
 - `added`: an article of eight practical passages added (tests/data/added-article, written
   blind, two `?` lines each as the staff guide suggests) and the uncovered topics it answers
-  deleted; `added-topics-kept`: the same with the topics left in; `added-2`, `added-3`: other
-  articles (seven passages each: safety and aftercare; booking, policies and the care team;
-  tests/data/added-article-2, -3, by other writers), the topics they answer deleted;
+  deleted; `added-topics-kept`: the same with the topics left in; `added-2`, `added-3`,
+  `added-4`: other articles (seven passages each: safety and aftercare; booking, policies and
+  the care team; boosters, maintenance and integration; tests/data/added-article-2, -3, -4, by
+  other writers), the topics they answer deleted;
 - `without-ptsd`, `without-bipolar`, `without-depression`: a section removed, with its example
   questions (questions only it answered, by the two articles' question writers);
 - `second-clinic` ... `fifth-clinic`: another clinic's FAQ page in place of the article, its
@@ -34,6 +35,7 @@ ARTICLE = "understanding-ketamine-infusions.md"
 ADDED_ANSWERS = {"cost", "insurance", "number of sessions", "preparing for an infusion"}
 SECOND_ADDED_ANSWERS = {"side effects", "addiction"}
 THIRD_ADDED_ANSWERS = {"referrals and new patients", "opening hours", "changing an appointment"}
+FOURTH_ADDED_ANSWERS = {"number of sessions"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,15 @@ EDITS = (
             THIRD_ADDED_ANSWERS,
         ),
         (("questions about the new passages", "added-article-3/questions.jsonl", False),),
+    ),
+    Edit(
+        "added-4",
+        lambda f: _another_added(
+            f,
+            DATA / "added-article-4" / "articles" / "between-infusions.md",
+            FOURTH_ADDED_ANSWERS,
+        ),
+        (("questions about the new passages", "added-article-4/questions.jsonl", False),),
     ),
     Edit(
         "without-ptsd",

@@ -25,6 +25,7 @@ FLOORS = {
     ("without-bipolar", "questions only the section answered"): (0.5, None),
     ("added-2", "questions about the new passages"): (0.62, 0.32),
     ("added-3", "questions about the new passages"): (0.68, 0.45),
+    ("added-4", "questions about the new passages"): (0.7, 0.42),
     ("added-2", "questions about the rest"): (0.95, 0.9),
     ("without-ptsd", "the second writer's questions only it answered"): (0.4, None),
     ("without-bipolar", "the second writer's questions only it answered"): (0.7, None),
