@@ -28,10 +28,10 @@ from bot.normalize import clean
 # which a message clearly speaks of risk (resources alone), and the lower one at which the bot
 # checks in (resources first, then "are you safe?"). docs/understanding.md tells how they were
 # chosen: the check-in for recall, the clear level for precision.
-CRISIS = 0.952
-SENTENCE_CRISIS = 0.99
-CHECK_IN = 0.321
-SENTENCE_CHECK_IN = 0.907
+CRISIS = 0.886
+SENTENCE_CRISIS = 0.982
+CHECK_IN = 0.394
+SENTENCE_CHECK_IN = 0.826
 # Below the check-in, a message the classifier gives at least CAUTION as a whole (or
 # SENTENCE_CAUTION in one sentence) is answered as usual but never kept for staff: a crisis the
 # rules miss must not end up stored as "unanswered".

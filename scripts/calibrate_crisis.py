@@ -39,7 +39,11 @@ CLEAR_FP = 0.005
 CLEAR_RULES = tuple(
     rule for kind, rule in safety.RULES if kind == "crisis" and rule is not safety.reads_as_crisis
 )
-CHECK_IN_RULES = (safety.asks_about_means, safety.speaks_of_crisis_now)
+CHECK_IN_RULES = tuple(
+    rule
+    for kind, rule in safety.RULES
+    if kind == "check_in" and rule is not safety.reads_as_possible_crisis
+)
 
 
 def readings(assistant: Assistant, questions: list[str]) -> np.ndarray:

@@ -81,6 +81,28 @@ def test_linear_model_gives_scikit_learns_probabilities() -> None:
         assert ours == pytest.approx(fitted.predict_proba(features), abs=1e-12)
 
 
+def test_a_vector_weight_is_fitted_on_scaled_vectors_and_read_on_plain_ones() -> None:
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from bot.classifier import LinearModel, fit
+
+    rng = np.random.default_rng(1)
+    words, vectors = csr_matrix(rng.normal(size=(80, 3))), rng.normal(size=(80, 2))
+    labels = rng.integers(0, 3, size=80)
+    scaled = csr_matrix(np.hstack([words.toarray(), vectors * 0.5]))
+    fitted = OneVsRestClassifier(LogisticRegression(solver="liblinear")).fit(scaled, labels)
+    ours = LinearModel.of(fitted, word_columns=3, vector_weight=0.5)
+    assert ours.probabilities(words, vectors) == pytest.approx(
+        fitted.predict_proba(scaled), abs=1e-12
+    )
+    # Held more strongly, the vector's weights come out smaller than fitted freely.
+    free = fit(words, vectors, labels, 1.0, each_class=True)
+    held = fit(words, vectors, labels, 1.0, each_class=True, vector_weight=0.5)
+    assert np.abs(held.state()["weights"][3:]).sum() < np.abs(free.state()["weights"][3:]).sum()
+
+
 def test_word_view_gives_the_vectorizers_rows() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
