@@ -50,7 +50,7 @@ REGULARIZATION = 30.0  # scikit-learn's C; chosen by cross-validation (docs/unde
 # The vector view is scaled by this before fitting (and its weights by it after), so that its
 # weights are held four times as strongly as the words': fitted as freely as the words, the
 # vector read ordinary questions as crisis for their shape alone ("whats ur policy if i need to
-# cancel last minute" 0.83, "how many times a week would i be coming in for the spray" 0.56).
+# cancel last minute" 0.69, "how many times a week would i be coming in for the spray" 0.56).
 VECTOR_WEIGHT = 0.5
 _TOKEN = re.compile(r"(?u)\b\w+\b")  # scikit-learn's token pattern, as the word view used it
 _NUMBER = re.compile(r"\d+")
