@@ -174,9 +174,9 @@ _AMOUNT = re.compile(
 )
 
 
-# A death named ("died by suicide", "death from an overdose", "lost my brother to suicide"):
-# a crisis word after it is no one's risk now.
-_DEATH = r"(?:(?:died|dying|death|deaths|dead)(?: by| from| of)?|lost (?:\w+ ){0,2}to)"
+# A death named ("died by suicide", "death from an overdose", "death in an opioid overdose",
+# "lost my brother to suicide"): a crisis word after it is no one's risk now.
+_DEATH = r"(?:(?:died|dying|death|deaths|dead)(?: by| from| of| in)?|lost (?:\w+ ){0,2}to)"
 # A crisis word followed by a figure or a campaign names no one's risk ("suicide rates",
 # "overdose deaths", "suicide prevention").
 _NOT_NOW_AFTER = re.compile(

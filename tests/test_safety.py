@@ -162,6 +162,7 @@ def test_questions_about_means_or_lethality_check_in(text: str) -> None:
         "my cousin died of an opioid overdose, is ketamine safe for my aunt",
         "does naloxone reverse a ketamine overdose",
         "what's the antidote for an aspirin overdose, asking for nursing school",
+        "pharmacology exam: what is the cause of death in a benzo overdose",
     ],
 )
 def test_ordinary_questions_are_not_about_means(text: str) -> None:
@@ -263,6 +264,10 @@ ROUTES = {
         "every night i pray god just takes me in my sleep",
         "wrote letters to my kids tonight, just in case",
         "how fast does ketamine work? i cant hold on much longer",
+        # reviewed phrases: a goodbye letter, following someone who died, the veterans' figure
+        "i wrote goodbye letters to my kids last night. how soon can i get in",
+        "my mom died in march and honestly i should go be with her",
+        "they say 22 vets a day. i'm starting to think i'll be one of them",
         "quiero morir",
         "no quiero vivir mas",
     ],
