@@ -29,6 +29,7 @@ import numpy.typing as npt
 from scipy.sparse import csr_matrix
 
 from bot.classifier import LinearModel, Words, fit
+from bot.examples import Example
 from bot.knowledge import Knowledge, Passage
 from bot.retrieval import Retriever
 from bot.vectors import VectorCache
@@ -89,13 +90,13 @@ class Holdout:
 
 @dataclass(frozen=True)
 class Unanswered:
-    """Questions no passage answers: the no-answer examples and the uncovered topics' `?`
-    lines, with where each is written."""
+    """Questions no passage answers: the no-answer examples, the uncovered topics' `?` lines
+    and a removed passage's example questions, with where each is written."""
 
     texts: tuple[str, ...]
     topic: tuple[str, ...]  # the topic's name, or "" for a no-answer example
     where: tuple[str, ...]  # `file:line`
-    group: tuple[str, ...]  # its topic, or the heading it is written under (for learning)
+    group: tuple[str, ...]  # its topic, removed passage or heading (for learning)
     vectors: Matrix
     words: csr_matrix
 
@@ -181,13 +182,20 @@ class Evidence:
         self.example_words_t = self.example_words.T.tocsr()
         self.example_counts = np.bincount(self.example_owner, minlength=n).astype(float)
         self.centroids = self._centroids()
-        unanswered = [e for e in knowledge.examples if e.kind in ("no_answer", "topic")]
+        # Unanswered: the no-answer examples, the uncovered topics' questions, and the example
+        # questions of a passage staff removed (its block left in `articles/questions.txt`):
+        # what visitors asked it, no passage answers now.
+        unanswered = [
+            e
+            for e in knowledge.examples
+            if e.kind in ("no_answer", "topic") or (e.kind == "passage" and e.target not in where)
+        ]
         texts_u = tuple(e.text for e in unanswered)
         everything = Unanswered(
             texts_u,
             tuple(e.target if e.kind == "topic" else "" for e in unanswered),
             tuple(e.where for e in unanswered),
-            tuple(f"topic {e.target}" if e.kind == "topic" else e.heading for e in unanswered),
+            tuple(_unanswered_label(e) for e in unanswered),
             self._vectors(cache, texts_u),
             words.of(texts_u),
         )
@@ -408,3 +416,13 @@ class Evidence:
         words, model = self.content
         probabilities = model.probabilities(words.of(list(texts)), vectors.astype(np.float32))
         return probabilities[:, model.classes.index(True)]
+
+
+def _unanswered_label(example: Example) -> str:
+    """An unanswered question's group: its topic, the removed passage it was written for, or
+    the heading it is written under in `no-answer.txt`."""
+    if example.kind == "topic":
+        return f"topic {example.target}"
+    if example.kind == "passage":
+        return f"passage {example.target}, removed"
+    return example.heading

@@ -129,8 +129,10 @@ def example_problems(examples: Iterable[Example], passage_ids: Iterable[str]) ->
                         ex.path,
                         ex.line,
                         f"no passage has the id {ex.target!r} (was it removed?): these example "
-                        "questions are not used; delete the block, or write an id from the "
-                        "articles' `<!-- id: ... -->` lines",
+                        "questions now count as questions the articles do not answer, so "
+                        'visitors who ask them get "not covered"; keep the block for that, '
+                        "move questions another passage answers under its id, or write the "
+                        "passage's new id if it was renamed",
                         "warning",
                     )
                 )

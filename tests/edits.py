@@ -10,8 +10,11 @@ Every folder starts from the shipped knowledge:
   `added-4`: other articles (seven passages each: safety and aftercare; booking, policies and
   the care team; boosters, maintenance and integration; tests/data/added-article-2, -3, -4, by
   other writers), the topics they answer deleted;
-- `without-ptsd`, `without-bipolar`, `without-depression`: a section removed, with its example
-  questions (questions only it answered, by the two articles' question writers);
+- `without-ptsd`, `without-bipolar`, `without-depression`, `without-infusions`,
+  `without-how-it-works`: a section removed, its example
+  questions' block left in `articles/questions.txt` as the staff guide says (its questions then
+  count as ones the articles no longer answer); questions only it answered, by the two
+  articles' question writers and (the last two, tests/data/removed-sections) a third;
 - `second-clinic` ... `fifth-clinic`: another clinic's FAQ page in place of the article, its
   example questions and uncovered topics emptied, the rest as shipped (tests/data/*-clinic: each
   FAQ written by one writer, the visitors' questions by another).
@@ -63,13 +66,12 @@ def _without_topics(folder: Path, names: set[str]) -> None:
     _without_blocks(folder / "articles" / "uncovered-topics.txt", r"\[(.*)\]\s*", names)
 
 
-def _without_section(folder: Path, heading: str, ids: set[str]) -> None:
+def _without_section(folder: Path, heading: str) -> None:
     article = folder / "articles" / ARTICLE
     text = article.read_text(encoding="utf-8")
     start = text.index(f"## {heading}\n")
     end = text.index("\n## ", start + 3)
     article.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
-    _without_blocks(folder / "articles" / "questions.txt", r"\[(.*)\]", ids)
 
 
 def _added(folder: Path, keep_topics: bool) -> None:
@@ -138,7 +140,7 @@ EDITS = (
     ),
     Edit(
         "without-ptsd",
-        lambda f: _without_section(f, "PTSD", {"ptsd-overview", "ptsd-theory"}),
+        lambda f: _without_section(f, "PTSD"),
         (
             ("questions only the section answered", "added-article/only-ptsd.jsonl", True),
             (
@@ -151,7 +153,7 @@ EDITS = (
     ),
     Edit(
         "without-bipolar",
-        lambda f: _without_section(f, "Bipolar Disorder", {"bipolar-overview", "bipolar-theory"}),
+        lambda f: _without_section(f, "Bipolar Disorder"),
         (
             ("questions only the section answered", "added-article/only-bipolar.jsonl", True),
             (
@@ -163,10 +165,30 @@ EDITS = (
     ),
     Edit(
         "without-depression",
-        lambda f: _without_section(
-            f, "Depression", {"depression-rapid-effect", "depression-theory"}
-        ),
+        lambda f: _without_section(f, "Depression"),
         (("questions only the section answered", "added-article-2/only-depression.jsonl", True),),
+    ),
+    Edit(
+        "without-infusions",
+        lambda f: _without_section(f, "What are Ketamine Infusions?"),
+        (
+            (
+                "questions only the section answered",
+                "removed-sections/only-what-is-an-infusion.jsonl",
+                True,
+            ),
+        ),
+    ),
+    Edit(
+        "without-how-it-works",
+        lambda f: _without_section(f, "How Do Ketamine Infusions Work?"),
+        (
+            (
+                "questions only the section answered",
+                "removed-sections/only-how-it-works.jsonl",
+                True,
+            ),
+        ),
     ),
     Edit(
         "second-clinic",

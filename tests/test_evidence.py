@@ -103,3 +103,20 @@ def test_the_content_model_needs_unanswered_questions(evidence: Evidence) -> Non
     signals = _ask(covered, "does ketamine block the nmda receptor", "best pizza near me")
     content = signals.question[:, QUESTION_SIGNALS.index("content")]
     assert content[0] > content[1]
+
+
+def test_a_removed_passages_example_questions_count_as_unanswered(tmp_path: Path) -> None:
+    """Staff removed the bipolar paragraph and left its block: what visitors asked it, no
+    passage answers now."""
+    from tests.conftest import TINY_EXAMPLES, write_knowledge
+
+    questions = TINY_EXAMPLES["questions.txt"].replace("[tiny-bipolar]", "[tiny-removed]")
+    knowledge = load_knowledge(write_knowledge(tmp_path / "k", examples_questions_txt=questions))
+    evidence = Evidence(knowledge, shared_cache(), Words.fit([e.text for e in knowledge.examples]))
+    u = evidence.all_unanswered
+    removed = [i for i, t in enumerate(u.texts) if t == "what about manic depression"]
+    assert len(removed) == 1
+    assert u.group[removed[0]] == "passage tiny-removed, removed"
+    assert u.topic[removed[0]] == "" and u.where[removed[0]].endswith("articles/questions.txt:20")
+    assert "what about manic depression" not in evidence.example_texts
+    assert "best pizza near me" in u.texts  # the no-answer examples still count
