@@ -23,13 +23,13 @@ __all__ = ["crisis_spans", "crisis_terms", "mentions_crisis"]
 
 # One word, by its shape: suicide and its misspellings in English and Spanish ("suicidal",
 # "sucide", "suiside", "suicdal", "suicidio", "suicidarme"; never "succeed" or "subside"),
-# "unalive" ("unalived", "unaliving", "unalve"), "sewerslide", self-harm run together,
-# overdose, and chat shorthand.
+# "unalive" ("unalived", "unaliving", "unalve"), "sewerslide" ("sewerslidal"), self-harm run
+# together, overdose, and chat shorthand.
 _WORD = re.compile(
     r"su+[iy]+[iey]*[cs]{1,2}[iey]*d\w*"
     r"|su+[cs]{1,2}[iy]+[iey]*d\w*"
     r"|un+a+l+[iy]*v(?:e|ed|es|ing|ings)?"
-    r"|sewer+s?(?:slide|side|cide)\w*"
+    r"|sewer+s?(?:slid|sid|cid)\w*"
     r"|self(?:harm|injur|mutilat|delet)\w*"
     r"|overdos\w*"
     r"|kys|ctb|noose|autolesion\w*|ahorcarme|matarme|matarse|morirme|suicidarme"

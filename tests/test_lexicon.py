@@ -45,6 +45,7 @@ COMBINED = [f"{s}, {q}" for s, q in product(STATEMENTS, PRACTICAL)]
         "i might just unalive",
         "sewer slide is on my mind",
         "sewerslide",
+        "kinda sewerslidal lol, any student discount",
         "kms",
         "kys",
         "i want to kill myself",
