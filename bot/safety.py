@@ -108,10 +108,30 @@ def prepare_phrases(phrases: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(" ".join(words(p)) for p in phrases if words(p))
 
 
+# Intent said at one remove: quoted ("why do people say 'i want to die' as a joke"), made by
+# something ("monday meetings make me want to die lmao") or asked about ("people keep asking if
+# i'm suicidal", "what if i want to die after"). Such a statement is not clearly the visitor's
+# own risk now: it gets the check-in (resources first, "are you safe?"), not resources alone.
+_QUOTED = re.compile(r"(?<!\w)'(.+?)'(?!\w)|\"(.+?)\"|\u201c(.+?)\u201d|\u2018(.+?)\u2019")
+_AT_ONE_REMOVE = re.compile(r"\b(?:makes?|made|making) me\s+$|\bif\s+(?:\w+\s+)?$")
+
+
+def _intents(joined: str) -> list[re.Match[str]]:
+    """The statements of intent in some words, not negated."""
+    return [m for m in _INTENT.finditer(joined) if not _NEGATED.search(joined[: m.start()])]
+
+
 def says_intent(message: Message) -> bool:
-    """A first-person statement of suicidal or self-harm intent, not negated."""
-    joined = message.joined
-    return any(not _NEGATED.search(joined[: found.start()]) for found in _INTENT.finditer(joined))
+    """A first-person statement of suicidal or self-harm intent, not negated, and not said at
+    one remove (quoted, made by something, asked about)."""
+    unquoted = " ".join(split_words(_QUOTED.sub(" ", message.text)))
+    return any(not _AT_ONE_REMOVE.search(unquoted[: m.start()]) for m in _intents(unquoted))
+
+
+def says_intent_at_one_remove(message: Message) -> bool:
+    """A statement of intent quoted, made by something or asked about (`says_intent` did not
+    take it): not clear, so the check-in."""
+    return bool(_intents(message.joined))
 
 
 def says_reviewed_phrase(message: Message) -> bool:
@@ -201,7 +221,8 @@ def asks_about_means(message: Message) -> bool:
     )
 
 
-# A crisis word or phrase said of the present ("suicidel thoughts every night", "suicidal
+# A crisis word or phrase said of the present, or (not an overdose) of days or weeks ago
+# ("suicidel thoughts every night", "inpatient after a suicide attempt 2 weeks ago", "suicidal
 # thoughts? i'm having them right now", "my urges to sh are getting worse"): the classifier can
 # read such a message as a question about treatment, and a check-in costs little. Not when the
 # word is negated or past ("not suicidal", "used to self harm"), or names someone's death or a
@@ -214,17 +235,25 @@ _NOW = re.compile(
     r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
 )
 _NOT_NOW_BEFORE = re.compile(rf"\b{_DEATH}\s+$")
+# Recent enough to count as now: an attempt or self-harm days or weeks ago ("overdosed on
+# coffee yesterday" is how people joke, and a told overdose has a rule of its own).
+_RECENT = re.compile(
+    r"\b(?:(?:\d+|a|one|two|three|four|few|a few|couple|a couple|couple of|a couple of) "
+    r"(?:days?|weeks?|wks?) ago|a month ago|last (?:night|week|weekend|month)|yesterday|"
+    r"this month)\b"
+)
 
 
 def speaks_of_crisis_now(message: Message) -> bool:
-    """A word or phrase of suicide or self-harm, not negated, and words of the present."""
+    """A word or phrase of suicide or self-harm, not negated, and words of the present (or of
+    days or weeks ago)."""
     joined = message.folded
-    if not _NOW.search(joined):
-        return False
-    return any(
+    now, recent = bool(_NOW.search(joined)), bool(_RECENT.search(joined))
+    return (now or recent) and any(
         not _NEGATED.search(joined[:start])
         and not _NOT_NOW_BEFORE.search(joined[:start])
         and not _NOT_NOW_AFTER.search(joined[end:])
+        and (now or not joined[start:end].startswith("overdos"))
         for start, end in crisis_spans(joined)
     )
 
@@ -283,6 +312,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("crisis", says_misspelled_suicidal),
     ("crisis", says_crisis_word_alone),
     ("crisis", reads_as_crisis),
+    ("check_in", says_intent_at_one_remove),
     ("check_in", says_reviewed_phrase),
     ("check_in", asks_about_means),
     ("check_in", tells_of_an_overdose),

@@ -9,7 +9,10 @@ Every folder starts from the shipped knowledge:
   deleted; `added-topics-kept`: the same with the topics left in; `added-2`, `added-3`,
   `added-4`: other articles (seven passages each: safety and aftercare; booking, policies and
   the care team; boosters, maintenance and integration; tests/data/added-article-2, -3, -4, by
-  other writers), the topics they answer deleted;
+  other writers), the topics they answer deleted; `added-5`, `added-6`: six passages each on a
+  service the clinic adds (esketamine nasal spray; ketamine for chronic pain;
+  tests/data/added-article-5, -6), the topics and no-answer examples `faqbot check` named
+  deleted, as its warnings say;
 - `without-ptsd`, `without-bipolar`, `without-depression`, `without-infusions`,
   `without-how-it-works`: a section removed, its example
   questions' block left in `articles/questions.txt` as the staff guide says (its questions then
@@ -39,6 +42,20 @@ ADDED_ANSWERS = {"cost", "insurance", "number of sessions", "preparing for an in
 SECOND_ADDED_ANSWERS = {"side effects", "addiction"}
 THIRD_ADDED_ANSWERS = {"referrals and new patients", "opening hours", "changing an appointment"}
 FOURTH_ADDED_ANSWERS = {"number of sessions"}
+# What `faqbot check` named at 0f0c0ba, when these articles were measured blind.
+FIFTH_ADDED_ANSWERS = {
+    "esketamine and Spravato",
+    "cost",
+    "insurance",
+    "number of sessions",
+    "FDA approval",
+}
+FIFTH_ADDED_NO_ANSWER = {"killed my whole saturday researching this, is spravato the same thing"}
+SIXTH_ADDED_ANSWERS = {
+    "side effects",
+    "conditions the articles do not cover",
+    "referrals and new patients",
+}
 
 
 @dataclass(frozen=True)
@@ -80,9 +97,16 @@ def _added(folder: Path, keep_topics: bool) -> None:
         _without_topics(folder, ADDED_ANSWERS)
 
 
-def _another_added(folder: Path, article: Path, answers: set[str]) -> None:
+def _another_added(
+    folder: Path, article: Path, answers: set[str], no_answer: set[str] | None = None
+) -> None:
     shutil.copy(article, folder / "articles")
     _without_topics(folder, answers)
+    if no_answer:
+        path = folder / "examples" / "no-answer.txt"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        assert no_answer <= {line.strip() for line in lines}, "a no-answer example is not there"
+        path.write_text("".join(x for x in lines if x.strip() not in no_answer), encoding="utf-8")
 
 
 def _clinic(folder: Path, clinic: str) -> None:
@@ -137,6 +161,23 @@ EDITS = (
             FOURTH_ADDED_ANSWERS,
         ),
         (("questions about the new passages", "added-article-4/questions.jsonl", False),),
+    ),
+    Edit(
+        "added-5",
+        lambda f: _another_added(
+            f,
+            DATA / "added-article-5" / "articles" / "spravato.md",
+            FIFTH_ADDED_ANSWERS,
+            FIFTH_ADDED_NO_ANSWER,
+        ),
+        (("questions about the new passages", "added-article-5/questions.jsonl", False),),
+    ),
+    Edit(
+        "added-6",
+        lambda f: _another_added(
+            f, DATA / "added-article-6" / "articles" / "chronic-pain.md", SIXTH_ADDED_ANSWERS
+        ),
+        (("questions about the new passages", "added-article-6/questions.jsonl", False),),
     ),
     Edit(
         "without-ptsd",

@@ -21,6 +21,7 @@ from bot.safety import (
     route,
     says_crisis_word_alone,
     says_intent,
+    says_intent_at_one_remove,
     says_misspelled_suicidal,
     says_reviewed_phrase,
     speaks_of_crisis_now,
@@ -73,6 +74,37 @@ def test_intent_phrases_do_not_fire_on_negations_the_past_or_idioms(text: str) -
     assert not says_intent(message(text))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "monday meetings make me want to die lmao. ok real question: is there a consult fee",
+        "getting blood drawn makes me want to die, are there a lot of needles",
+        "why do people say 'i want to die' as a joke all the time?",
+        'my son keeps saying "i want to kill myself" when he loses a game',
+        "people keep asking if i'm suicidal. i'm not, i'm heartbroken",
+        "what if i want to die after the infusion",
+    ],
+)
+def test_intent_at_one_remove_checks_in_rather_than_resources_alone(text: str) -> None:
+    """Quoted, made by something, or asked about: not clearly the visitor's own risk now."""
+    assert not says_intent(message(text)), text
+    assert says_intent_at_one_remove(message(text)), text
+    assert route(message(text)) == "check_in", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die. people keep asking if i'm ok",
+        "i'm suicidal, and 'fine' is what i tell everyone",
+        "this pain makes me want to die and i want to kill myself",
+    ],
+)
+def test_intent_said_outright_stays_clear_beside_one_at_one_remove(text: str) -> None:
+    assert says_intent(message(text)), text
+    assert route(message(text)) == "crisis", text
+
+
 def test_reviewed_phrases_match_whole_words_only() -> None:
     assert says_reviewed_phrase(message("There is NO WAY OUT for me."))
     assert not says_reviewed_phrase(message("no wayout"))
@@ -119,7 +151,7 @@ def test_smalltalk_needs_every_sentence_to_be_small_talk() -> None:
 
 def test_crisis_rules_come_first_then_the_check_in_then_the_rest() -> None:
     kinds = [kind for kind, _ in RULES]
-    assert kinds == ["crisis"] * 4 + ["check_in"] * 5 + ["medical_advice", "smalltalk"]
+    assert kinds == ["crisis"] * 4 + ["check_in"] * 6 + ["medical_advice", "smalltalk"]
     assert route(message("hi, should i stop my meds? i want to die", ADVICE)) == "crisis"
     assert route(message("how much should i take", ADVICE)) == "medical_advice"
     assert route(message("how does ketamine work")) is None
@@ -179,6 +211,8 @@ def test_ordinary_questions_are_not_about_means(text: str) -> None:
         "consumed by suicidal thoughts every day lately, do you take new patients",
         "does it help with suicidal thoughts fast, i'm having them right now",
         "pienso en suicidarme todos los dias, otra vez esta noche",
+        "do you need my records? i was inpatient after a suicide attempt 2 weeks ago",
+        "self harmed a few days ago, can i still start infusions",
     ],
 )
 def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
@@ -195,6 +229,9 @@ def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
         "i used to self harm. can i book a consult today",
         "does ketamine help with suicidal thoughts",
         "my phone is dying again, can you call me back tonight",
+        "my cousin died by suicide two weeks ago, do you treat grief",
+        "went to a suicide prevention training yesterday, do you take referrals",
+        "overdosed on coffee yesterday lol, what does nmda stand for",
     ],
 )
 def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: str) -> None:
