@@ -95,7 +95,8 @@ _INTENT = re.compile(
     )
 )
 _NEGATED = re.compile(
-    r"\b(?:not|never|no longer|dont|didnt|wasnt|isnt|used to|no|tried to|once|when)\s+(?:\w+\s+){0,2}$"
+    r"\b(?:not|never|no longer|dont|didnt|wasnt|isnt|havent|hasnt|hadnt|used to|no|tried to|once|"
+    r"when)\s+(?:\w+\s+){0,2}$"
 )
 _CRISIS_WORDS = ("suicidal", "suicide")
 # Said alone (a message of a few words), these mean a crisis; misspellings count too.
@@ -185,10 +186,14 @@ def reads_as_possible_crisis(message: Message) -> bool:
 _MEANS = re.compile(
     r"\b(?:lethal|deadly|fatal|painless|od|o d|overdose|overdosing|kill (?:me|you|someone|a person|"
     r"myself)|(?<!about )(?<!going )to die|not wake up|never wake up|stop (?:my|your|the) heart|"
-    r"end (?:it|my life)|sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
+    r"end (?:it|my life)|(?:to|and) (?:not|never) come back|drown myself|"
+    r"sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
 )
+# "how long" only before "to / and not (never) come back" ("how long underwater to not come
+# back"): "my boss will kill me, how long is the visit" is not a question about means.
 _AMOUNT = re.compile(
-    r"\b(?:how (?:much|many)|enough|dose|dosage|amount|pills|mg|which|what (?:kind|type)|"
+    r"\b(?:how (?:much|many|long(?= .*\b(?:to|and) (?:not|never) come back))|enough|dose|dosage|"
+    r"amount|pills|mg|which|what (?:kind|type)|"
     r"is it|would it|can you|could i|can i|will it|does it|"
     r"cuanta|cuanto|cuantas|cuantos|cantidad|dosis|pastillas|se necesita|que tanto)\b"
 )
@@ -221,8 +226,9 @@ def asks_about_means(message: Message) -> bool:
     )
 
 
-# A crisis word or phrase said of the present, or (not an overdose) of days or weeks ago
-# ("suicidel thoughts every night", "inpatient after a suicide attempt 2 weeks ago", "suicidal
+# A crisis word or phrase said of the present or as going on since something ("suicidal since
+# my divorce"), or (not an overdose) of days or weeks ago ("suicidel thoughts every night", "inpatient after a suicide
+# attempt 2 weeks ago", "suicidal
 # thoughts? i'm having them right now", "my urges to sh are getting worse"): the classifier can
 # read such a message as a question about treatment, and a check-in costs little. Not when the
 # word is negated or past ("not suicidal", "used to self harm"), or names someone's death or a
@@ -237,6 +243,9 @@ _NOW = re.compile(
 _NOT_NOW_BEFORE = re.compile(rf"\b{_DEATH}\s+$")
 # Recent enough to count as now: an attempt or self-harm days or weeks ago ("overdosed on
 # coffee yesterday" is how people joke, and a told overdose has a rule of its own).
+# Going on since then, said right after the word ("suicidal since my divorce", "cutting again
+# since last spring"); "sober since my overdose" names the overdose after "since", not before.
+_SINCE_AFTER = re.compile(r"^\s+(?:\w+\s+){0,2}since (?:my|the|i|we|he|she|they|our|his|her|last)\b")
 _RECENT = re.compile(
     r"\b(?:(?:\d+|a|one|two|three|four|few|a few|couple|a couple|couple of|a couple of) "
     r"(?:days?|weeks?|wks?) ago|a month ago|last (?:night|week|weekend|month)|yesterday|"
@@ -249,11 +258,15 @@ def speaks_of_crisis_now(message: Message) -> bool:
     days or weeks ago)."""
     joined = message.folded
     now, recent = bool(_NOW.search(joined)), bool(_RECENT.search(joined))
-    return (now or recent) and any(
+    return any(
         not _NEGATED.search(joined[:start])
         and not _NOT_NOW_BEFORE.search(joined[:start])
         and not _NOT_NOW_AFTER.search(joined[end:])
-        and (now or not joined[start:end].startswith("overdos"))
+        and (
+            now
+            or bool(_SINCE_AFTER.search(joined[end:]))
+            or (recent and not joined[start:end].startswith("overdos"))
+        )
         for start, end in crisis_spans(joined)
     )
 

@@ -173,6 +173,7 @@ def test_without_the_crisis_rules_a_check_in_gives_way_to_what_the_message_asks(
         "how many pills would it take to die",
         "cuánta ketamina se necesita para una sobredosis",
         "how many of my pills would be an overdose, my brother died of one",
+        "how long do you have to be underwater to not come back",
     ],
 )
 def test_questions_about_means_or_lethality_check_in(text: str) -> None:
@@ -188,6 +189,7 @@ def test_questions_about_means_or_lethality_check_in(text: str) -> None:
         "my phone died, can i book online",
         "my phone is about to die so quick q: is it an iv or a shot",
         "i feel like im going to die when i panic, is it normal",
+        "how long until the side effects never come back",
         # a death, a figure or a treatment named: no one's means
         "how many overdose deaths were there in colorado in 2023",
         "is the overdose death rate higher for ketamine or opioids",
@@ -213,6 +215,7 @@ def test_ordinary_questions_are_not_about_means(text: str) -> None:
         "pienso en suicidarme todos los dias, otra vez esta noche",
         "do you need my records? i was inpatient after a suicide attempt 2 weeks ago",
         "self harmed a few days ago, can i still start infusions",
+        "sucidal since my divorce. is there any way to get seen before the new year",
     ],
 )
 def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
@@ -232,6 +235,8 @@ def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
         "my cousin died by suicide two weeks ago, do you treat grief",
         "went to a suicide prevention training yesterday, do you take referrals",
         "overdosed on coffee yesterday lol, what does nmda stand for",
+        "i haven't been suicidal since my divorce, can i still book",
+        "been sober since my overdose in 2019 and doing well",
     ],
 )
 def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: str) -> None:
