@@ -258,6 +258,8 @@ def speaks_of_crisis_now(message: Message) -> bool:
     days or weeks ago)."""
     joined = message.folded
     now, recent = bool(_NOW.search(joined)), bool(_RECENT.search(joined))
+    if not (now or recent or " since " in f" {joined} "):
+        return False
     return any(
         not _NEGATED.search(joined[:start])
         and not _NOT_NOW_BEFORE.search(joined[:start])
