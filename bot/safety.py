@@ -226,13 +226,13 @@ def asks_about_means(message: Message) -> bool:
     )
 
 
-# A crisis word or phrase said of the present or as going on since something ("suicidal since
-# my divorce"), or (not an overdose) of days or weeks ago ("suicidel thoughts every night", "inpatient after a suicide
-# attempt 2 weeks ago", "suicidal
-# thoughts? i'm having them right now", "my urges to sh are getting worse"): the classifier can
-# read such a message as a question about treatment, and a check-in costs little. Not when the
-# word is negated or past ("not suicidal", "used to self harm"), or names someone's death or a
-# public-health figure ("died by suicide", "suicide rates").
+# A crisis word or phrase said of the present ("suicidel thoughts every night", "suicidal
+# thoughts? i'm having them right now", "my urges to sh are getting worse"), as going on since
+# something ("suicidal since my divorce"), or, an overdose apart, of days or weeks ago
+# ("inpatient after a suicide attempt 2 weeks ago"): the classifier can read such a message as
+# a question about treatment, and a check-in costs little. Not when the word is negated or past
+# ("not suicidal", "used to self harm"), or names someone's death or a public-health figure
+# ("died by suicide", "suicide rates").
 _NOW = re.compile(
     r"\b(?:right now|rn|tonight|today|this (?:weekend|week)|"
     r"getting (?:worse|louder|stronger|harder|bad|really bad)|every (?:day|night|morning|single day)|"
@@ -241,11 +241,13 @@ _NOW = re.compile(
     r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
 )
 _NOT_NOW_BEFORE = re.compile(rf"\b{_DEATH}\s+$")
+# Going on since then, said right after the word ("suicidal since my divorce", "self harming
+# again since last spring"); "sober since my overdose" names the overdose after "since", not before.
+_SINCE_AFTER = re.compile(
+    r"^\s+(?:\w+\s+){0,2}since (?:my|the|i|we|he|she|they|our|his|her|last)\b"
+)
 # Recent enough to count as now: an attempt or self-harm days or weeks ago ("overdosed on
 # coffee yesterday" is how people joke, and a told overdose has a rule of its own).
-# Going on since then, said right after the word ("suicidal since my divorce", "cutting again
-# since last spring"); "sober since my overdose" names the overdose after "since", not before.
-_SINCE_AFTER = re.compile(r"^\s+(?:\w+\s+){0,2}since (?:my|the|i|we|he|she|they|our|his|her|last)\b")
 _RECENT = re.compile(
     r"\b(?:(?:\d+|a|one|two|three|four|few|a few|couple|a couple|couple of|a couple of) "
     r"(?:days?|weeks?|wks?) ago|a month ago|last (?:night|week|weekend|month)|yesterday|"
@@ -255,7 +257,7 @@ _RECENT = re.compile(
 
 def speaks_of_crisis_now(message: Message) -> bool:
     """A word or phrase of suicide or self-harm, not negated, and words of the present (or of
-    days or weeks ago)."""
+    something going on since then, or of days or weeks ago)."""
     joined = message.folded
     now, recent = bool(_NOW.search(joined)), bool(_RECENT.search(joined))
     if not (now or recent or " since " in f" {joined} "):
