@@ -9,9 +9,9 @@ Every folder starts from the shipped knowledge:
   deleted; `added-topics-kept`: the same with the topics left in; `added-2`, `added-3`,
   `added-4`: other articles (seven passages each: safety and aftercare; booking, policies and
   the care team; boosters, maintenance and integration; tests/data/added-article-2, -3, -4, by
-  other writers), the topics they answer deleted; `added-5`, `added-6`: six passages each on a
-  service the clinic adds (esketamine nasal spray; ketamine for chronic pain;
-  tests/data/added-article-5, -6), the topics and no-answer examples `faqbot check` named
+  other writers), the topics they answer deleted; `added-5`, `added-6`, `added-7`: six passages
+  each (esketamine nasal spray; ketamine for chronic pain; support between visits;
+  tests/data/added-article-5, -6, -7), the topics and no-answer examples `faqbot check` named
   deleted, as its warnings say;
 - `without-ptsd`, `without-bipolar`, `without-depression`, `without-infusions`,
   `without-how-it-works`: a section removed, its example
@@ -56,6 +56,7 @@ SIXTH_ADDED_ANSWERS = {
     "conditions the articles do not cover",
     "referrals and new patients",
 }
+SEVENTH_ADDED_ANSWERS = {"opening hours"}  # at 01c284c ([referrals ...] answered in part only)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,13 @@ EDITS = (
             f, DATA / "added-article-6" / "articles" / "chronic-pain.md", SIXTH_ADDED_ANSWERS
         ),
         (("questions about the new passages", "added-article-6/questions.jsonl", False),),
+    ),
+    Edit(
+        "added-7",
+        lambda f: _another_added(
+            f, DATA / "added-article-7" / "articles" / "between-visits.md", SEVENTH_ADDED_ANSWERS
+        ),
+        (("questions about the new passages", "added-article-7/questions.jsonl", False),),
     ),
     Edit(
         "without-ptsd",
