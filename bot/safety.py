@@ -86,6 +86,7 @@ _INTENT = re.compile(
             # with the deed named
             r"\b(?:going|gonna) (?:to )?(?:end it(?! with| for)|end it all|unalive myself|commit suicide|kill (?:myself|herself|himself|themselves))\b",
             r"\bthinking (?:about|of) (?:suicide|killing myself|ending it(?! with)|ending things|ending everything|ending my life|unaliving)\b",
+            r"\b(?:go|going|gonna) through with (?:ending (?:it|things|everything|my life)|killing myself|suicide|it all)\b",
             r"\b(?:i have|ive|i ve|im having|i m having|i get|i keep having|i still have) (?:\w+ ){0,3}(?:suicidal (?:thoughts|ideation|feelings)|thoughts (?:of|about) (?:suicide|killing myself|dying|ending it))\b",
             r"\b(?:kms|unalive myself|unaliving myself|self harm(?:ing)? again)\b",
             r"\b(?:quiero|me quiero|voy a|pienso) (?:morir|morirme|matarme|suicidarme|quitarme la vida)\b",
@@ -179,6 +180,14 @@ def reads_as_possible_crisis(message: Message) -> bool:
     )
 
 
+# Not coming back from a place or a dose ("how long underwater to not come back", "a dose so
+# high i just don't come back from it"); not "so i don't come back for a month".
+_NOT_COME_BACK = (
+    r"(?:to|and|so (?:that )?i(?: just)?) (?:not|never|do not|will not|wont) come back"
+    r"(?! for| to| next| again| in| on| until| till| after| before| here| there| every)"
+)
+
+
 # A question about how to die: a means or an amount, and death or harm ("is it painless to od
 # on my meds", "how many sleeping pills would kill you", "what's a lethal dose of tylenol"), in
 # English or Spanish ("cuánta ketamina se necesita para una sobredosis"). "About to die" and
@@ -186,13 +195,13 @@ def reads_as_possible_crisis(message: Message) -> bool:
 _MEANS = re.compile(
     r"\b(?:lethal|deadly|fatal|painless|od|o d|overdose|overdosing|kill (?:me|you|someone|a person|"
     r"myself)|(?<!about )(?<!going )to die|not wake up|never wake up|stop (?:my|your|the) heart|"
-    r"end (?:it|my life)|(?:to|and) (?:not|never) come back|drown myself|"
+    rf"end (?:it|my life)|{_NOT_COME_BACK}|drown myself|"
     r"sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
 )
 # "how long" only before "to / and not (never) come back" ("how long underwater to not come
 # back"): "my boss will kill me, how long is the visit" is not a question about means.
 _AMOUNT = re.compile(
-    r"\b(?:how (?:much|many|long(?= .*\b(?:to|and) (?:not|never) come back))|enough|dose|dosage|"
+    rf"\b(?:how (?:much|many|long(?= .*\b{_NOT_COME_BACK}))|enough|dose|dosage|"
     r"amount|pills|mg|which|what (?:kind|type)|"
     r"is it|would it|can you|could i|can i|will it|does it|"
     r"cuanta|cuanto|cuantas|cuantos|cantidad|dosis|pastillas|se necesita|que tanto)\b"

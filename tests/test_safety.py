@@ -44,6 +44,7 @@ def message(text: str, whole: KindScores = QUESTION, *sentences: KindScores) -> 
         "im gonna kil my self after work",
         "thinking about ending my life",
         "honestly thinking about ending things after this semester",
+        "i need to know if it's worth it before i go through with ending it",
         "i'm so suicidal",
         "i want to die",
         "been cutting myself again",
@@ -68,6 +69,7 @@ def test_intent_phrases_fire(text: str) -> None:
         "my brother is NOT suicidal, he just hates pills",
         "when i tried to end my life at 17 i got help",
         "does ketamine kill brain cells",
+        "is it ok to go through with it if i'm nervous",
     ],
 )
 def test_intent_phrases_do_not_fire_on_negations_the_past_or_idioms(text: str) -> None:
@@ -174,6 +176,7 @@ def test_without_the_crisis_rules_a_check_in_gives_way_to_what_the_message_asks(
         "cuánta ketamina se necesita para una sobredosis",
         "how many of my pills would be an overdose, my brother died of one",
         "how long do you have to be underwater to not come back",
+        "could i ask for a really high dose so i just don't come back from it",
     ],
 )
 def test_questions_about_means_or_lethality_check_in(text: str) -> None:
@@ -190,6 +193,7 @@ def test_questions_about_means_or_lethality_check_in(text: str) -> None:
         "my phone is about to die so quick q: is it an iv or a shot",
         "i feel like im going to die when i panic, is it normal",
         "how long until the side effects never come back",
+        "can i get a higher dose so i don't come back for a month",
         # a death, a figure or a treatment named: no one's means
         "how many overdose deaths were there in colorado in 2023",
         "is the overdose death rate higher for ketamine or opioids",
