@@ -24,6 +24,10 @@ Three steps, each printing what it measured:
     .venv/bin/python scripts/tuned_encoder_experiment.py measure /tmp/tuned/model \
         --cross-validate ../shared/eval/visitors.jsonl
 
+`tune --shipped-per-passage 0` learns from the training clinics alone; `measure --beside`
+(steps 3 and 4 alike, from a fresh `bot/relevance.json`) keeps the shipped model's cosines and
+adds the tuned ones as two signals of their own.
+
 What it learns from: the five training clinics' FAQ pages and visitors' questions
 (`training/relevance`, as scripts/train_relevance.py) and 20 example questions per passage of
 the shipped knowledge. What it is measured on: the added articles and the other clinics' FAQ
@@ -50,6 +54,8 @@ CLINICS = ("second-clinic", "third-clinic", "fourth-clinic", "fifth-clinic")
 SHIPPED_PER_PASSAGE = 20
 FROZEN_LAYERS = 4  # of six: the last two are tuned
 EPOCHS, LEARNING_RATE, BATCH, SCALE, SEED = 2, 5e-5, 32, 20.0, 0
+BESIDE = ("u_whole", "u_sent")  # the tuned cosines, as signals of their own (`measure --beside`)
+BESIDE_RANKER = (*BESIDE, *(f"rank:{s}" for s in BESIDE), *(f"rich:{s}" for s in BESIDE))
 
 
 def _passage_text(p: Any) -> str:
@@ -215,9 +221,12 @@ def tune(data_path: Path, model_folder: Path, out: Path, shipped_per_passage: in
     print(f"  {'mean, passages it never learned from':45} {mean_before:.3f} -> {mean_after:.3f}")
 
 
-def measure(tuned: Path, retrain: bool, cross_validate: Path | None) -> None:
+def measure(tuned: Path, retrain: bool, cross_validate: Path | None, beside: bool) -> None:
     """The knowledge edits' figures with the tuned model's question-passage cosines, or the
-    shipped knowledge's cross-validated figures on `cross_validate` (`faqbot eval --folds 5`)."""
+    shipped knowledge's cross-validated figures on `cross_validate` (`faqbot eval --folds 5`).
+    `beside`: the tuned cosines (to the passage as a whole and to its closest sentence) are
+    two more signals, and the shipped model's stay; with `retrain`, the ranker learns weights
+    for them too (`BESIDE_RANKER`)."""
     # A cache of its own: the adapted ranker kept in the bot's cache was fitted on the shipped
     # model's cosines.
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="tuned-cache-")
@@ -226,7 +235,14 @@ def measure(tuned: Path, retrain: bool, cross_validate: Path | None) -> None:
 
     import bot.encoder as encoder_module
     import bot.evidence as evidence
+    import bot.fitting as fitting
+    import bot.ranking as ranking
     from bot.vectors import VectorCache
+
+    if beside:
+        extended = (*evidence.PASSAGE_SIGNALS, *BESIDE)
+        for module in (evidence, fitting, ranking):
+            setattr(module, "PASSAGE_SIGNALS", extended)  # noqa: B010
 
     shipped_check = encoder_module.verify_model
 
@@ -251,15 +267,19 @@ def measure(tuned: Path, retrain: bool, cross_validate: Path | None) -> None:
         if not len(texts):
             return found
         q = np.stack([m.whole for m in vectors.messages(list(texts))])
-        out = found.passages.copy()
         count = len(self.passages)
         sentence = evidence._group_max(q @ self.tuned_sentences.T, self.sentence_owner, count, 0.0)
-        for name, value in (
-            ("t_whole", q @ self.tuned_whole.T),
-            ("t_sent", sentence),
-            ("head", (q @ self.tuned_heading.T) * self.leads),
-        ):
-            out[..., evidence.PASSAGE_SIGNALS.index(name)] = value
+        if beside:
+            added = np.stack([q @ self.tuned_whole.T, sentence], axis=-1)
+            out = np.concatenate([found.passages, added], axis=-1)
+        else:
+            out = found.passages.copy()
+            for name, value in (
+                ("t_whole", q @ self.tuned_whole.T),
+                ("t_sent", sentence),
+                ("head", (q @ self.tuned_heading.T) * self.leads),
+            ):
+                out[..., evidence.PASSAGE_SIGNALS.index(name)] = value
         hold = holdout or evidence.Holdout()
         if hold.passages is not None:
             out = np.where(hold.passages[..., None], out, 0.0)
@@ -268,15 +288,19 @@ def measure(tuned: Path, retrain: bool, cross_validate: Path | None) -> None:
     setattr(evidence.Evidence, "__init__", init)  # noqa: B010
     setattr(evidence.Evidence, "signals", signals)  # noqa: B010
     if retrain:
-        import runpy
+        import importlib.util
 
+        path = ROOT / "scripts" / "train_relevance.py"
+        spec = importlib.util.spec_from_file_location("train_relevance", path)
+        assert spec is not None and spec.loader is not None
+        trainer = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(trainer)
+        if beside:
+            trainer.RANKER = (*trainer.RANKER, *BESIDE_RANKER)
         saved = sys.argv
-        sys.argv = [str(ROOT / "scripts" / "train_relevance.py")]
+        sys.argv = [str(path)]
         try:
-            runpy.run_path(sys.argv[0], run_name="__main__")
-        except SystemExit as done:  # the script ends with sys.exit(main())
-            if done.code:
-                raise
+            trainer.main()
         finally:
             sys.argv = saved
     if cross_validate is not None:
@@ -326,13 +350,14 @@ def main() -> int:
     m.add_argument("tuned", type=Path)
     m.add_argument("--retrain", action="store_true")
     m.add_argument("--cross-validate", type=Path, metavar="FILE")
+    m.add_argument("--beside", action="store_true")
     args = parser.parse_args()
     if args.step == "pairs":
         pairs(args.out)
     elif args.step == "tune":
         tune(args.pairs, args.model, args.out, args.shipped_per_passage)
     else:
-        measure(args.tuned.resolve(), args.retrain, args.cross_validate)
+        measure(args.tuned.resolve(), args.retrain, args.cross_validate, args.beside)
     return 0
 
 
