@@ -198,7 +198,7 @@ _MEANS = re.compile(
     rf"end (?:it|my life)|{_NOT_COME_BACK}|drown myself|"
     r"sobredosis|letal|mortal|matarme|matarse|morir|morirme|no despertar)\b"
 )
-# "how long" only before "to / and not (never) come back" ("how long underwater to not come
+# "how long" only before not coming back (`_NOT_COME_BACK`: "how long underwater to not come
 # back"): "my boss will kill me, how long is the visit" is not a question about means.
 _AMOUNT = re.compile(
     rf"\b(?:how (?:much|many|long(?= .*\b{_NOT_COME_BACK}))|enough|dose|dosage|"
