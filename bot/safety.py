@@ -183,7 +183,7 @@ def reads_as_possible_crisis(message: Message) -> bool:
 # Not coming back from a place or a dose ("how long underwater to not come back", "a dose so
 # high i just don't come back from it"); not "so i don't come back for a month".
 _NOT_COME_BACK = (
-    r"(?:to|and|so (?:that )?i(?: just)?) (?:not|never|do not|will not|wont) come back"
+    r"(?:to|and|so (?:that )?i(?: just)?) (?:not|never|do not|dont|will not|wont|won not) come back"
     r"(?! for| to| next| again| in| on| until| till| after| before| here| there| every)"
 )
 
