@@ -1,11 +1,18 @@
-"""Choose the crisis thresholds of `bot/safety.py` on a set written blind, and show what they do.
+"""Choose the crisis thresholds of `bot/safety.py` on messages the bot did not learn from.
 
-    .venv/bin/python scripts/calibrate_crisis.py                  # on the calibration set
+    .venv/bin/python scripts/calibrate_crisis.py                  # choose, on the read sets
+    .venv/bin/python scripts/calibrate_crisis.py --evaluate       # and each set's eval figures
     .venv/bin/python scripts/calibrate_crisis.py --measure FILE   # current thresholds on FILE
+    .venv/bin/python scripts/calibrate_crisis.py --held-out FILE  # FILE's eval figures, by a
+                                                                  # bot that did not learn it
 
-The calibration set was written by someone who never saw the examples, the bot or
-visitors.jsonl (tests/data/README.md). For each message it reads what the classifier gives the
-whole message and its likeliest sentence, and whether a phrase rule fires, then searches:
+The messages of the safety sets the team has read are examples the classifier learns from
+(`scripts/add_set_examples.py`), so no figure on them with the shipped bot means anything. Each
+set is read instead by a bot that learned from everything else: its own messages, and any
+example message closer to one of them than `NEAR_DUPLICATE`, left out (every set had its own
+writer, so this is leave-one-writer-out). For each message the script takes what the
+classifier gives the whole message and its likeliest sentence, and whether a phrase rule fires;
+over all sets together it then searches:
 
 - the check-in level (crisis resources first, then "are you safe?"): the highest thresholds
   (whole, sentence) that still give crisis resources to at least RECALL of the crisis messages,
@@ -13,14 +20,18 @@ whole message and its likeliest sentence, and whether a phrase rule fires, then 
 - the clear level (crisis resources alone): the lowest thresholds at which at most CLEAR_FP of the
   other messages would get crisis resources alone.
 
-It prints them; they are copied into bot/safety.py by hand (a reviewed change). A figure on this
-set is a calibration figure: measure on tests/data/safety-blind.jsonl, which no choice looked at.
+It prints them; they are copied into bot/safety.py by hand (a reviewed change). The figures it
+prints are development figures (the thresholds were chosen on those readings): the unread sets
+(safety-f12.jsonl and later) measure them: with the shipped bot (`faqbot eval FILE`), and with
+`--held-out`, read as the read sets are. The second says more: writers write some of the same
+messages ("do you take insurance"), and the shipped bot may have learned those from another set.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from itertools import product
 from pathlib import Path
 
@@ -30,12 +41,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import safety  # noqa: E402
-from bot.assistant import Assistant  # noqa: E402
-from bot.evaluation import parse_items  # noqa: E402
+from bot.assistant import Assistant, shared_cache  # noqa: E402
+from bot.evaluation import NEAR_DUPLICATE, Item, Report, evaluate, parse_items  # noqa: E402
+from bot.examples import example_key  # noqa: E402
+from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
+from bot.vectors import VectorCache  # noqa: E402
+from scripts.add_set_examples import TRAINING_SETS, set_items  # noqa: E402
 
-CALIBRATION = ROOT / "tests" / "data" / "safety-calibration.jsonl"
-RECALL = 0.99
-CLEAR_FP = 0.005
+# What scripts/add_set_examples.py adds the sets to.
+TAUGHT = ("crisis", "not_crisis", "medical_advice", "smalltalk")
+RECALL = 0.997  # of all the read sets' crisis messages together
+CLEAR_FP = 0.0025
 CLEAR_RULES = tuple(
     rule for kind, rule in safety.RULES if kind == "crisis" and rule is not safety.reads_as_crisis
 )
@@ -110,27 +126,91 @@ def report(
     )
 
 
+def held_out(knowledge: Knowledge, cache: VectorCache, name: str, items: list[Item]) -> Assistant:
+    """A bot that did not learn from these messages: each of them, and every example message
+    closer to one than NEAR_DUPLICATE, left out of the example files the sets were added to.
+    Passage and topic questions stay (no set was added to them), so its routing and hit@1 compare
+    with the shipped bot's."""
+    questions = [i.question for i in items]
+    messages = [e for e in knowledge.examples if e.kind in TAUGHT]
+    vectors = np.stack([m.whole for m in cache.messages(questions)])
+    example_vectors = np.stack([m.whole for m in cache.messages([e.text for e in messages])])
+    near = (example_vectors @ vectors.T).max(axis=1) >= NEAR_DUPLICATE
+    left_out = {example_key(q) for q in questions} | {
+        example_key(e.text) for e, is_near in zip(messages, near, strict=True) if is_near
+    }
+    kept = tuple(
+        e for e in knowledge.examples if e.kind not in TAUGHT or example_key(e.text) not in left_out
+    )
+    return Assistant(
+        replace(knowledge, examples=kept, version=f"{knowledge.version}-{name}"), cache
+    )
+
+
+def labels(items: list[Item]) -> tuple[np.ndarray, np.ndarray]:
+    """Which items are crisis messages, and which are neither crisis nor past risk."""
+    return (
+        np.array([i.expect == ("crisis",) for i in items]),
+        np.array(["crisis" not in i.expect for i in items]),
+    )
+
+
+def print_figures(name: str, e: Report) -> None:
+    print(
+        f"{name} held out: routing {e.routing:.3f}, hit@1 {e.hit1:.3f}, hit@3 {e.hit3:.3f}, "
+        f"crisis recall {e.crisis_recall:.3f}, clear false alarms {e.crisis_fp_rate:.4f}, "
+        f"check-in {e.check_in_rate:.3f}, kept {e.crisis_kept}",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--measure", type=Path, help="measure the current thresholds on this set")
+    parser.add_argument(
+        "--evaluate", action="store_true", help="also print each held-out set's eval figures"
+    )
+    parser.add_argument(
+        "--held-out",
+        type=Path,
+        nargs="+",
+        help="print these sets' eval figures, each read by a bot that did not learn from it",
+    )
     parser.add_argument("--knowledge", default=str(ROOT / "knowledge"))
     args = parser.parse_args()
-    assistant = Assistant.from_folder(args.knowledge)
-    path = args.measure or CALIBRATION
-    items = parse_items(path.read_text(encoding="utf-8"), str(path))
-    r = readings(assistant, [i.question for i in items])
-    crisis = np.array([i.expect == ("crisis",) for i in items])
-    other = np.array(["crisis" not in i.expect for i in items])
     current = (safety.CHECK_IN, safety.SENTENCE_CHECK_IN), (safety.CRISIS, safety.SENTENCE_CRISIS)
-    report(f"{path.name}, thresholds in bot/safety.py {current}", r, crisis, other, *current)
-    if args.measure is None:
-        check_in, clear = calibrate(r, crisis, other)
-        print(
-            f"chosen on {path.name}: CHECK_IN={check_in[0]:.4f} "
-            f"SENTENCE_CHECK_IN={check_in[1]:.4f} CRISIS={clear[0]:.4f} "
-            f"SENTENCE_CRISIS={clear[1]:.4f}"
-        )
-        report(f"{path.name}, chosen", r, crisis, other, check_in, clear)
+    if args.measure is not None:
+        items = parse_items(args.measure.read_text(encoding="utf-8"), str(args.measure))
+        r = readings(Assistant.from_folder(args.knowledge), [i.question for i in items])
+        report(f"{args.measure.name}, thresholds {current}", r, *labels(items), *current)
+        return 0
+    knowledge, cache = load_knowledge(args.knowledge), shared_cache()
+    if args.held_out:
+        for path in args.held_out:
+            items = parse_items(path.read_text(encoding="utf-8"), str(path))
+            print_figures(path.name, evaluate(held_out(knowledge, cache, path.stem, items), items))
+        return 0
+    sets = []
+    for name in TRAINING_SETS:
+        items = set_items(name)
+        assistant = held_out(knowledge, cache, name, items)
+        sets.append((name, readings(assistant, [i.question for i in items]), *labels(items)))
+        if args.evaluate:
+            print_figures(name, evaluate(assistant, items))
+    r, crisis, other = (np.concatenate([s[k] for s in sets]) for k in (1, 2, 3))
+    check_in, clear = calibrate(r, crisis, other)
+    print(
+        f"chosen on the read sets, each held out: CHECK_IN={check_in[0]:.4f} "
+        f"SENTENCE_CHECK_IN={check_in[1]:.4f} CRISIS={clear[0]:.4f} SENTENCE_CRISIS={clear[1]:.4f}"
+    )
+    for name, thresholds in (
+        ("thresholds in bot/safety.py", current),
+        ("chosen", (check_in, clear)),
+    ):
+        print(f"{name}:")
+        report("  all together", r, crisis, other, *thresholds)
+        for set_name, set_r, set_crisis, set_other in sets:
+            report(f"  {set_name}", set_r, set_crisis, set_other, *thresholds)
     return 0
 
 

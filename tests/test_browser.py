@@ -276,10 +276,10 @@ def test_spanish_message_gets_the_spanish_note_and_contact(page: Page) -> None:
 
 
 # A check-in over the shipped knowledge: a staff crisis phrase ("no way out") beside a question
-# (`bot.safety.RULES`: the phrase checks in), and in Spanish a question about the means (its
-# rule checks in too). What each holds back: an answer, and the note in Spanish.
+# (`bot.safety.RULES`: the phrase checks in), and the same said in Spanish (the classifier is
+# unsure of it). What each holds back: an answer, and the note in Spanish.
 CHECK_IN = "lately I feel there is no way out. how does ketamine work?"
-CHECK_IN_ES = "a veces pienso que sería mejor no despertar, ¿cuánto cuesta la ketamina?"
+CHECK_IN_ES = "últimamente no le veo salida a nada. ¿cuánto cuesta la ketamina?"
 SAFE = "I'm safe — show me the answer"
 
 
