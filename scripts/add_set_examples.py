@@ -111,7 +111,7 @@ def main() -> int:
             text = path.read_text(encoding="utf-8").rstrip("\n")
             heading = f"# Written blind for the safety set tests/data/{name}.jsonl, then read"
             path.write_text(f"{text}\n\n{heading}\n" + "\n".join(lines) + "\n", encoding="utf-8")
-            print(f"{path.relative_to(ROOT)}: {len(lines)} from {name}")
+            print(f"{path}: {len(lines)} from {name}")
     print(f"{count} messages added")
     return 0
 
