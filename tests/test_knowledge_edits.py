@@ -48,7 +48,7 @@ FLOORS = {
 # friday night and nobody answered yet, is that normal or did it not go thru" (0.95).
 CLEAR_ALLOWED = {
     ("added-6", "questions about the new passages"): 1 / 38,
-    ("added-7", "questions about the new passages"): 1 / 38,
+    ("added-7", "questions about the new passages"): 1 / 37,  # 37 of its 38 are not crisis
 }
 
 
