@@ -281,14 +281,14 @@ def measure_ours(questions: Sequence[str]) -> dict[str, Any]:
 
     examples = load_knowledge(REPO / "knowledge").examples
     texts = [e.text for e in examples]
-    vectors = shared_cache().messages(texts)  # encodes them if the cache is empty
+    whole = shared_cache().wholes(texts)  # encodes them if the cache is empty
     import importlib
 
     for module in ("sklearn.feature_extraction.text", "sklearn.linear_model", "sklearn.multiclass"):
         importlib.import_module(module)  # imported first: importing scikit-learn is not training
 
     start = time.perf_counter()
-    MessageClassifier.train(examples, vectors, Words.fit(texts))
+    MessageClassifier.train(examples, whole, Words.fit(texts))
     classifier_train_s = time.perf_counter() - start
     saved = (models.load_classifier, models.load_ranker, models.load_adapted)
     models.load_classifier = lambda folder, knowledge: None  # type: ignore[assignment]

@@ -45,6 +45,7 @@ from bot.examples import example_key
 from bot.fitting import adapt
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
+from bot.memory import give_back
 from bot.ranking import (
     Answered,
     Candidate,
@@ -98,6 +99,7 @@ class Assistant:
         self.ranker = self._ranker(
             Evidence(knowledge, self.cache, self.classifier.words), knowledge, folder
         )
+        give_back()  # what training freed
         clinic = knowledge.clinic
         self.contact = Contact(
             prompt=clinic.contact_prompt,
@@ -121,8 +123,9 @@ class Assistant:
             return MessageClassifier(saved.words, saved.model)
         examples = knowledge.examples
         words = Words.fit([e.text for e in examples])
-        vectors = self.cache.messages([e.text for e in examples])
-        classifier = MessageClassifier.train(examples, vectors, words)
+        classifier = MessageClassifier.train(
+            examples, self.cache.wholes([e.text for e in examples]), words
+        )
         if folder is not None:
             models.save_classifier(folder, knowledge, models.Classifier(words, classifier.model))
         return classifier

@@ -29,6 +29,8 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from bot.memory import give_back
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
@@ -290,6 +292,7 @@ class Encoder:
         self._session = onnxruntime.InferenceSession(
             _built_graph(weights, cache_dir), options, providers=["CPUExecutionProvider"]
         )
+        give_back()  # the serialized graph, now held by the session in its own form
 
     @classmethod
     def load(cls, folder: Path | None = None, cache_dir: Path | None = None) -> Encoder:

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.encoder import MODEL_SHA256, Encoder, Vectors, default_cache_dir
+from bot.memory import give_back
 from bot.normalize import clean, sentences
 
 log = logging.getLogger("faqbot.vectors")
@@ -181,6 +182,7 @@ class VectorCache:
             out[portion] = self.encoder.encode([texts[i] for i in portion])
             done = start + len(portion)
             log.info("encoded %d of %d (%d%%)", done, len(texts), 100 * done // len(texts))
+        give_back()  # the encoder's working memory for thousands of sentences
         return out
 
     def messages(self, texts: Sequence[str]) -> list[MessageVectors]:
@@ -202,6 +204,13 @@ class VectorCache:
             out.append(MessageVectors(combine(found, tokens), found, parts, tokens))
             start = end
         return out
+
+    def wholes(self, texts: Sequence[str]) -> Vectors:
+        """The vector of each knowledge message as a whole (a row each): what `messages` gives
+        as `.whole`, without keeping its sentences' vectors."""
+        if not texts:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return np.stack([m.whole for m in self.messages(texts)])
 
     def _save(self) -> None:
         if self.path is None:

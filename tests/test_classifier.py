@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.sparse import csr_matrix, hstack
 
 from bot.assistant import shared_cache
-from bot.classifier import KindScores, MessageClassifier, Words, words_of
+from bot.classifier import KindScores, MessageClassifier, Words, side_by_side, words_of
 from bot.knowledge import load_knowledge
 from bot.vectors import encode_message
 
@@ -17,8 +18,8 @@ def classifier(tmp_path_factory: pytest.TempPathFactory) -> MessageClassifier:
 
     knowledge = load_knowledge(write_knowledge(tmp_path_factory.mktemp("k") / "k"))
     examples = knowledge.examples
-    vectors = shared_cache().messages([e.text for e in examples])
-    return MessageClassifier.train(examples, vectors, Words.fit([e.text for e in examples]))
+    whole = shared_cache().wholes([e.text for e in examples])
+    return MessageClassifier.train(examples, whole, Words.fit([e.text for e in examples]))
 
 
 def read(classifier: MessageClassifier, text: str) -> KindScores:
@@ -142,3 +143,17 @@ def test_a_saved_and_restored_word_view_and_model_give_the_same_rows_and_probabi
         again.probabilities(features[:, :3], vectors)
         == model.probabilities(features[:, :3], vectors)
     ).all()
+
+
+def test_words_and_vectors_side_by_side_are_scipys_hstack() -> None:
+    rng = np.random.default_rng(0)
+    dense = rng.random((40, 300)) * (rng.random((40, 300)) < 0.03)
+    dense[[3, 17]] = 0.0  # rows with no word of the vocabulary
+    words = csr_matrix(dense)
+    vectors = rng.standard_normal((40, 8)).astype(np.float32)
+    joined = side_by_side(words, vectors, 0.5)
+    expected = hstack([words, csr_matrix(vectors * 0.5)], format="csr")
+    assert joined.shape == expected.shape == (40, 308)
+    assert joined.dtype == np.float64
+    assert abs(joined - expected).max() == 0.0
+    assert joined.has_sorted_indices

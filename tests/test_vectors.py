@@ -118,6 +118,16 @@ def test_messages_read_each_sentence_and_the_whole(tmp_path: Path) -> None:
     assert only.whole == pytest.approx(message.parts[1])
 
 
+def test_wholes_are_the_messages_whole_vectors_a_row_each() -> None:
+    vectors, _ = cache()
+    texts = ["hi there. how does it work", "what does it cost", "a. b. c"]
+    wholes = vectors.wholes(texts)
+    assert wholes.shape == (3, 4)
+    for row, message in zip(wholes, vectors.messages(texts), strict=True):
+        assert row == pytest.approx(message.whole)
+    assert vectors.wholes([]).shape == (0, 4)
+
+
 def test_a_visitor_message_is_encoded_without_the_cache(encoder: Encoder) -> None:
     message = encode_message(encoder, "hi! what is bdnf?")
     assert message.sentences == ("hi!", "what is bdnf?")
