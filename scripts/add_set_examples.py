@@ -55,6 +55,7 @@ TRAINING_SETS = (
     "safety-f10",
     "safety-f11",
     "safety-f13",
+    "safety-f17",
 )
 FILE_OF: dict[ExampleKind, str] = {kind: name for name, kind in MESSAGE_FILES.items()}
 

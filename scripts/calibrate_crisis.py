@@ -22,9 +22,10 @@ over all sets together it then searches:
 
 It prints them; they are copied into bot/safety.py by hand (a reviewed change). The figures it
 prints are development figures (the thresholds were chosen on those readings): the unread sets
-(safety-f12.jsonl and later) measure them: with the shipped bot (`faqbot eval FILE`), and with
-`--held-out`, read as the read sets are. The second says more: writers write some of the same
-messages ("do you take insurance"), and the shipped bot may have learned those from another set.
+(those not in TRAINING_SETS: f12, f14, f15, f16, f18) measure them: with the shipped bot
+(`faqbot eval FILE`), and with `--held-out`, read as the read sets are. The second says more:
+writers write some of the same messages ("do you take insurance"), and the shipped bot may have
+learned those from another set.
 """
 
 from __future__ import annotations

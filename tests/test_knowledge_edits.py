@@ -28,7 +28,9 @@ FLOORS = {
     ("added-4", "questions about the new passages"): (0.7, 0.42),
     ("added-5", "questions about the new passages"): (0.7, 0.58),
     ("added-6", "questions about the new passages"): (0.58, 0.38),
-    ("added-7", "questions about the new passages"): (0.74, 0.6),
+    # 0.76 until the safety set f17 became examples: "i see a counselor every week. do i keep
+    # going to her while doing ketamine ..." is now refused as personal advice (0.74).
+    ("added-7", "questions about the new passages"): (0.72, 0.6),
     ("added-2", "questions about the rest"): (0.95, 0.9),
     ("without-ptsd", "the second writer's questions only it answered"): (0.7, None),
     ("without-bipolar", "the second writer's questions only it answered"): (0.9, None),

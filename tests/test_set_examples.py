@@ -14,7 +14,8 @@ from scripts.add_set_examples import TRAINING_SETS, missing, teaches
 from tests.conftest import SHIPPED_KNOWLEDGE
 
 DATA = Path(__file__).parent / "data"
-F13_HEADING = "# Written blind for the safety set tests/data/safety-f13.jsonl, then read"
+LAST = TRAINING_SETS[-1]  # the set added last: its lines come last in each file
+LAST_HEADING = f"# Written blind for the safety set tests/data/{LAST}.jsonl, then read"
 
 
 def test_a_message_teaches_what_its_label_says() -> None:
@@ -43,14 +44,14 @@ def test_no_canary_is_added_and_a_new_set_would_be(tmp_path: Path) -> None:
     (tmp_path / "examples").mkdir()
     for file in (SHIPPED_KNOWLEDGE / "examples").iterdir():
         lines = file.read_text(encoding="utf-8").splitlines()
-        cut = next((n for n, line in enumerate(lines) if line == F13_HEADING), len(lines))
+        cut = next((n for n, line in enumerate(lines) if line == LAST_HEADING), len(lines))
         (tmp_path / "examples" / file.name).write_text("\n".join(lines[:cut]), encoding="utf-8")
     shutil.copytree(SHIPPED_KNOWLEDGE / "articles", tmp_path / "articles")
     for name in ("clinic.txt", "crisis-phrases.txt", "synonyms.txt"):
         shutil.copy(SHIPPED_KNOWLEDGE / name, tmp_path / name)
     todo = missing(tmp_path)
-    assert set(todo) == {"safety-f13"}
-    assert sum(len(lines) for lines in todo["safety-f13"].values()) > 500
+    assert set(todo) == {LAST}
+    assert sum(len(lines) for lines in todo[LAST].values()) > 500
 
 
 def test_the_unread_sets_are_not_learned_from() -> None:
