@@ -448,7 +448,9 @@ def serve_once(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_ready(f"{base}/api/health", timeout=60)
+            # An empty cache means every example is encoded and learned from first: minutes on
+            # one core with 12,000 examples. The bound only stops a server that never answers.
+            wait_ready(f"{base}/api/health", timeout=600)
             result: dict[str, Any] = {"ready_s": time.monotonic() - start}
             code = log.read_text().split("\n", 1)[0].split()
             if code[:1] != ["code"]:

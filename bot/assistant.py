@@ -96,9 +96,10 @@ class Assistant:
         # learns from: a reload trains only what an edit changed.
         folder = None if self.cache.path is None else self.cache.path.parent
         self.classifier = self._classifier(knowledge, folder)
-        self.ranker = self._ranker(
-            Evidence(knowledge, self.cache, self.classifier.words), knowledge, folder
+        evidence = Evidence(
+            knowledge, self.cache, self.classifier.words, self.retriever.known_words
         )
+        self.ranker = self._ranker(evidence, knowledge, folder)
         give_back()  # what training freed
         clinic = knowledge.clinic
         self.contact = Contact(

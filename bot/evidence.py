@@ -146,9 +146,16 @@ def _group_max(values: Matrix, owner: npt.NDArray[np.intp], groups: int, empty: 
 class Evidence:
     """What one knowledge version offers each passage, ready to compare with questions."""
 
-    def __init__(self, knowledge: Knowledge, cache: VectorCache, words: Words) -> None:
-        """`words`: the word view fitted on the knowledge's examples. Every unanswered question
-        counts and there is no content model yet: `with_unanswered` gives both."""
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        cache: VectorCache,
+        words: Words,
+        known_words: frozenset[str] | None = None,
+    ) -> None:
+        """`words`: the word view fitted on the knowledge's examples; `known_words`: a
+        `Retriever`'s over the same knowledge, if one was built (`Retriever`). Every unanswered
+        question counts and there is no content model yet: `with_unanswered` gives both."""
         self.knowledge = knowledge
         self.passages: tuple[Passage, ...] = knowledge.passages
         self.words = words
@@ -200,7 +207,7 @@ class Evidence:
             words.of(texts_u),
         )
         self.unanswered = self.all_unanswered = everything
-        self.lexical = Retriever(knowledge, questions=False)
+        self.lexical = Retriever(knowledge, questions=False, known_words=known_words)
         self._term_matrix, self._term_column = self._terms()
         self.content: tuple[Words, LinearModel] | None = None
 

@@ -30,6 +30,19 @@ def test_how_ketamine_works_ranks_the_nmda_passage_first(shipped: Retriever) -> 
     assert result.hits == tuple(sorted(result.hits, key=lambda h: -h.score))
 
 
+def test_a_retriever_given_anothers_words_is_the_same(shipped: Retriever) -> None:
+    again = Retriever(shipped.knowledge, questions=False, known_words=shipped.known_words)
+    fresh = Retriever(shipped.knowledge, questions=False)
+    assert again.known_words == fresh.known_words
+    assert "ketamine" in again.known_words
+    for question in ("how does ketamine work", "what is bdnf", "whats the cost"):
+        found, expected = again.search(question), fresh.search(question)
+        assert found.answered == expected.answered
+        assert [(h.passage.id, h.score) for h in found.hits] == [
+            (h.passage.id, h.score) for h in expected.hits
+        ]
+
+
 def test_side_effects_of_ketamine_is_an_uncovered_topic(shipped: Retriever) -> None:
     result = shipped.search("what are the side effects of ketamine")
     assert not result.answered
