@@ -66,8 +66,12 @@ class Example:
 def example_key(text: str) -> str:
     """What makes two examples the same message: case, accents, punctuation and spacing
     ignored (a message of punctuation or emoji only is compared as written)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = text.casefold()
+    # ASCII has no accents to drop: skipping the decomposition for it saves half a second of
+    # every start (13,000 examples, nearly all ASCII).
+    if not plain.isascii():
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_PUNCTUATION.sub(" ", plain).split()) or " ".join(text.split())
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 from bot.examples import Example, example_key, example_problems, parse_messages, parse_questions
 from bot.knowledge import load_knowledge
-from tests.conftest import TINY_EXAMPLES, write_knowledge
+from tests.conftest import SHIPPED_KNOWLEDGE, TINY_EXAMPLES, write_knowledge
 
 
 def test_message_file_gives_one_example_per_line_without_comments() -> None:
@@ -79,6 +81,17 @@ def test_too_few_examples_of_a_kind_is_an_error() -> None:
     messages = [p.message for p in example_problems(found, []) if p.severity == "error"]
     assert any("only 3 small-talk" in m for m in messages)
     assert any("only 0 crisis" in m for m in messages)
+
+
+def test_example_key_is_the_same_with_or_without_its_shortcut_for_ascii() -> None:
+    def reference(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        return " ".join(re.sub(r"[\W_]+", " ", plain).split()) or " ".join(text.split())
+
+    texts = [e.text for e in load_knowledge(SHIPPED_KNOWLEDGE).examples]
+    texts += ["Straße", "\u212a", "naïve CAFÉ", "ＡＢＣ ｄｅｆ", "¿Qué  PASA?", "👋", "?!", "  "]
+    assert [example_key(t) for t in texts] == [reference(t) for t in texts]
 
 
 def test_example_key_ignores_case_accents_punctuation_and_spacing() -> None:
