@@ -45,7 +45,6 @@ from bot.examples import example_key
 from bot.fitting import adapt
 from bot.knowledge import Knowledge, load_knowledge, require_valid
 from bot.language import is_spanish
-from bot.memory import give_back
 from bot.ranking import (
     Answered,
     Candidate,
@@ -100,7 +99,7 @@ class Assistant:
             knowledge, self.cache, self.classifier.words, self.retriever.known_words
         )
         self.ranker = self._ranker(evidence, knowledge, folder)
-        give_back()  # what training freed
+        self.cache.release_unasked()  # and gives back what training freed
         clinic = knowledge.clinic
         self.contact = Contact(
             prompt=clinic.contact_prompt,

@@ -90,6 +90,27 @@ def test_cache_file_survives_a_restart(tmp_path: Path) -> None:
     assert path.is_file() and encoder.encoded == []
 
 
+def test_vectors_not_asked_for_are_released_and_read_back_not_encoded(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.npz"
+    first, _ = cache(path)
+    saved = first.sentences(["alpha", "beta", "gamma"])
+    worker, encoder = cache(path)
+    assert set(worker._vectors) == {VectorCache._key(t) for t in ("alpha", "beta", "gamma")}
+    worker.sentences(["beta"])
+    worker.release_unasked()
+    assert set(worker._vectors) == {VectorCache._key("beta")}
+    again = worker.sentences(["alpha", "gamma", "delta"])  # alpha and gamma from the file
+    assert encoder.encoded == ["delta"]
+    assert np.array_equal(again[0], saved[0]) and np.array_equal(again[1], saved[2])
+    worker.release_unasked()
+    assert len(worker._vectors) == 3
+    worker.release_unasked()  # nothing asked since: nothing kept in memory, all in the file
+    assert worker._vectors == {}
+    restarted, encoder = cache(path)
+    restarted.sentences(["alpha", "beta", "gamma", "delta"])
+    assert encoder.encoded == []
+
+
 def test_damaged_cache_file_is_rebuilt_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "vectors.npz"
     path.write_bytes(b"not a numpy file")
