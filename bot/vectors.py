@@ -221,6 +221,9 @@ class VectorCache:
         of every example the classifier learned from (restored, it needs none) or of texts an
         earlier version had (with 13,000 examples, 60 MB of 377 in a serve worker)."""
         with self._lock:
+            if self.path is None or not self.path.is_file():  # nothing to read them back from
+                self._asked = set()
+                return
             keys = [k for k in self._vectors if k in self._asked]
             kept = (
                 np.stack([self._vectors[k] for k in keys])

@@ -111,6 +111,15 @@ def test_vectors_not_asked_for_are_released_and_read_back_not_encoded(tmp_path: 
     assert encoder.encoded == []
 
 
+def test_a_cache_without_a_file_releases_nothing() -> None:
+    vectors, encoder = cache()
+    vectors.sentences(["alpha", "beta"])
+    vectors.release_unasked()
+    vectors.release_unasked()  # nothing asked since: with a file, nothing would stay in memory
+    vectors.sentences(["alpha", "beta"])
+    assert encoder.encoded == ["alpha", "beta"]
+
+
 def test_damaged_cache_file_is_rebuilt_not_fatal(tmp_path: Path) -> None:
     path = tmp_path / "vectors.npz"
     path.write_bytes(b"not a numpy file")
