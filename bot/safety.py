@@ -190,6 +190,25 @@ _NOT_COME_BACK = (
 )
 
 
+# Everyday things people say they "overdosed on" ("overdosed on true crime podcasts", "about to
+# overdose on coffee"): an overdose of these is a figure of speech, not a means.
+_EVERYDAY = (
+    r"(?:coffee|espresso|candy|sugar|chocolate|cookies|pizza|snacks|junk food|carbs|cake|"
+    r"podcasts?|true crime|netflix|tv|television|shows|music|youtube|tiktok|memes|videos|games|"
+    r"gaming|books|shopping|homework|studying|drama|love)"
+)
+_PERSON = (
+    r"(?:boss|manager|supervisor|husband|wife|partner|boyfriend|girlfriend|bf|gf|fiance|mom|mum|"
+    r"mother|dad|father|parents|sister|brother|family|kids|roommate|landlord|teacher|coach)"
+)
+# The everyday thing ends what was overdosed on ("on coffee waiting for you", not "on candy
+# flavored tylenol").
+_OVERDOSE_FIGURE = re.compile(
+    rf"^ on (?:\w+ ){{0,2}}{_EVERYDAY}(?: (?:and|but|so|lol|lmao|haha|tbh|ngl|fr|tho|though|this|"
+    r"last|again|yesterday|today|tonight|while|waiting|now|rn|i|im|is|before|at|all|every|the|"
+    r"for|in|then)\b|$)"
+)
+
 # A question about how to die: a means or an amount, and death or harm ("is it painless to od
 # on my meds", "how many sleeping pills would kill you", "what's a lethal dose of tylenol"), in
 # English or Spanish ("cuánta ketamina se necesita para una sobredosis"). "About to die" and
@@ -224,6 +243,12 @@ _NOT_NOW_AFTER = re.compile(
 # "the antidote for an acetaminophen overdose".
 _MEANS_NOT_BEFORE = re.compile(
     rf"\b(?:{_DEATH}|revers\w*|antidote (?:for|to)|treat\w*(?: for| of)?)(?: an?| the)?(?: \w+)?\s+$"
+    # a figure asked for: "how many people overdose on ketamine each year"
+    r"|\bhow many (?:people|americans|veterans|teens|kids|men|women|students)(?: \w+){0,2}\s+$"
+    # a person's threat as a figure of speech: "my husband will kill me if i spend money", "my
+    # boss is gonna kill me"
+    rf"|\b(?:my|his|her|our) {_PERSON} (?:will|is gonna|is going to|s gonna|s going to|gonna|"
+    r"going to|ll) $"
 )
 
 
@@ -233,8 +258,16 @@ def asks_about_means(message: Message) -> bool:
     return bool(_AMOUNT.search(joined)) and any(
         not _MEANS_NOT_BEFORE.search(joined[: found.start()])
         and not _NOT_NOW_AFTER.search(joined[found.end() :])
+        and not (
+            found.group().startswith(("od", "o d", "overdos")) and figure_after(joined, found.end())
+        )
         for found in _MEANS.finditer(joined)
     )
+
+
+def figure_after(joined: str, end: int) -> bool:
+    """An overdose of something everyday follows ("overdosed on coffee"): a figure of speech."""
+    return bool(_OVERDOSE_FIGURE.search(joined[end:]))
 
 
 # A crisis word or phrase said of the present ("suicidel thoughts every night", "suicidal
@@ -277,6 +310,7 @@ def speaks_of_crisis_now(message: Message) -> bool:
         not _NEGATED.search(joined[:start])
         and not _NOT_NOW_BEFORE.search(joined[:start])
         and not _NOT_NOW_AFTER.search(joined[end:])
+        and not (joined[start:end].startswith("overdos") and figure_after(joined, end))
         and (
             now
             or bool(_SINCE_AFTER.search(joined[end:]))

@@ -179,6 +179,12 @@ def test_without_the_crisis_rules_a_check_in_gives_way_to_what_the_message_asks(
         "could i ask for a really high dose so i just don't come back from it",
         "could i ask for a really high dose so i just dont come back from it",
         "what dose would it take so that i won't come back",
+        # a medicine, or a person's medicine, is not a figure of speech
+        "how many of my seroquel would kill me",
+        "would 20 of my mom's sleeping pills kill me",
+        "how much of my husband's oxycodone would kill me",
+        "how much would it take to overdose on my sleep gummies",
+        "can you overdose on candy flavored tylenol",
     ],
 )
 def test_questions_about_means_or_lethality_check_in(text: str) -> None:
@@ -203,6 +209,13 @@ def test_questions_about_means_or_lethality_check_in(text: str) -> None:
         "does naloxone reverse a ketamine overdose",
         "what's the antidote for an aspirin overdose, asking for nursing school",
         "pharmacology exam: what is the cause of death in a benzo overdose",
+        # a figure asked for, a person's threat or an everyday thing said as a figure of speech
+        "how many people overdose on fentanyl each year in colorado",
+        "how many veterans die by their own hand each year",
+        "my wife is gonna kill me if i miss dinner, how long is the first visit",
+        "my dad will kill me if he finds out, is it confidential",
+        "about to overdose on espresso waiting here, is it a long wait",
+        "i could overdose on cat videos tbh. how much is a consult",
     ],
 )
 def test_ordinary_questions_are_not_about_means(text: str) -> None:
@@ -243,6 +256,7 @@ def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
         "overdosed on coffee yesterday lol, what does nmda stand for",
         "i haven't been suicidal since my divorce, can i still book",
         "been sober since my overdose in 2019 and doing well",
+        "overdosed on netflix again this weekend, do you have evening appointments",
     ],
 )
 def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: str) -> None:
