@@ -89,7 +89,8 @@ _INTENT = re.compile(
             r"\b(?:going|gonna) (?:to )?(?:end it(?! with| for)|end it all|unalive myself|commit suicide|kill (?:myself|herself|himself|themselves))\b",
             r"\bthinking (?:about|of) (?:suicide|killing myself|ending it(?! with)|ending things|ending everything|ending my life|unaliving)\b",
             r"\b(?:go|going|gonna) through with (?:ending (?:it|things|everything|my life)|killing myself|suicide|it all)\b",
-            r"\b(?:i have|ive|i ve|im having|i m having|i get|i keep having|i still have) (?:\w+ ){0,3}(?:suicidal (?:thoughts|ideation|feelings)|thoughts (?:of|about) (?:suicide|killing myself|dying|ending it))\b",
+            # (no negation between: "i have not had thoughts of suicide since")
+            r"\b(?:i have|ive|i ve|im having|i m having|i get|i keep having|i still have) (?:(?!not |never |no )\w+ ){0,3}(?:suicidal (?:thoughts|ideation|feelings)|thoughts (?:of|about) (?:suicide|killing myself|dying|ending it))\b",
             r"\b(?:kms|unalive myself|unaliving myself|self harm(?:ing)? again)\b",
             r"\b(?:quiero|me quiero|voy a|pienso) (?:morir|morirme|matarme|suicidarme|quitarme la vida)\b",
             r"\b(?:pensando en|ganas de) (?:suicidarme|matarme|morirme|quitarme la vida)\b",
@@ -100,6 +101,9 @@ _INTENT = re.compile(
 _NEGATED = re.compile(
     r"\b(?:not|never|no longer|dont|didnt|wasnt|isnt|havent|hasnt|hadnt|used to|no|tried to|once|"
     r"when)\s+(?:\w+\s+){0,2}$"
+    # thoughts denied: "i've never had thoughts of hurting myself", "no urges to cut myself"
+    r"|\b(?:never|not|no|dont|didnt|havent|hasnt|without)\s+(?:\w+\s+){0,2}"
+    r"(?:thoughts?|urges?|ideas?) (?:of|about|to)\s+$"
 )
 _CRISIS_WORDS = ("suicidal", "suicide")
 # Said alone (a message of a few words), these mean a crisis; misspellings count too.
@@ -125,11 +129,20 @@ def _intents(joined: str) -> list[re.Match[str]]:
     return [m for m in _INTENT.finditer(joined) if not _NEGATED.search(joined[: m.start()])]
 
 
+# "kill myself doing it", "killing myself trying": how hard something is, said as intent; not
+# clear, so the check-in.
+_EFFORT_AFTER = re.compile(r"^ (?:doing|trying|working|studying|laughing|running|lifting)\b")
+
+
 def says_intent(message: Message) -> bool:
     """A first-person statement of suicidal or self-harm intent, not negated, and not said at
-    one remove (quoted, made by something, asked about)."""
+    one remove (quoted, made by something, asked about) nor of effort ("kill myself doing it")."""
     unquoted = " ".join(split_words(_QUOTED.sub(" ", message.text)))
-    return any(not _AT_ONE_REMOVE.search(unquoted[: m.start()]) for m in _intents(unquoted))
+    return any(
+        not _AT_ONE_REMOVE.search(unquoted[: m.start()])
+        and not _EFFORT_AFTER.search(unquoted[m.end() :])
+        for m in _intents(unquoted)
+    )
 
 
 def says_intent_at_one_remove(message: Message) -> bool:

@@ -52,6 +52,9 @@ def message(text: str, whole: KindScores = QUESTION, *sentences: KindScores) -> 
         "quiero morirme",
         "estoy pensando en suicidarme",
         "ya no quiero vivir",
+        "i have had thoughts of suicide every night this week",
+        "not sure why but i keep having thoughts of killing myself",
+        "nobody knows but i still have thoughts of ending it",
     ],
 )
 def test_intent_phrases_fire(text: str) -> None:
@@ -70,6 +73,9 @@ def test_intent_phrases_fire(text: str) -> None:
         "when i tried to end my life at 17 i got help",
         "does ketamine kill brain cells",
         "is it ok to go through with it if i'm nervous",
+        "i have not had thoughts of suicide since my last infusion",
+        "depression is bad but i've never had thoughts of hurting myself. how fast does it work",
+        "no thoughts of killing myself, just exhausted all the time",
     ],
 )
 def test_intent_phrases_do_not_fire_on_negations_the_past_or_idioms(text: str) -> None:
@@ -85,6 +91,9 @@ def test_intent_phrases_do_not_fire_on_negations_the_past_or_idioms(text: str) -
         'my son keeps saying "i want to kill myself" when he loses a game',
         "people keep asking if i'm suicidal. i'm not, i'm heartbroken",
         "what if i want to die after the infusion",
+        # effort said as intent
+        "my coach says im going to kill myself doing two-a-days. can i train after an infusion",
+        "i'm killing myself trying to get the forms done in time",
     ],
 )
 def test_intent_at_one_remove_checks_in_rather_than_resources_alone(text: str) -> None:
