@@ -292,7 +292,12 @@ def figure_after(joined: str, end: int) -> bool:
 # ("died by suicide", "suicide rates").
 _NOW = re.compile(
     r"\b(?:right now|rn|tonight|today|this (?:weekend|week)|"
-    r"getting (?:worse|louder|stronger|harder|bad|really bad)|every (?:day|night|morning|single day)|"
+    r"getting (?:worse|louder|stronger|harder|bad|really bad|specific|more specific|detailed|"
+    r"more detailed|closer|more frequent|intense|scary)|every (?:day|night|morning|single day)|"
+    # begun or back now: "the thoughts have started getting specific", "suicidal thoughts came
+    # back"; not "never came back"
+    r"(?:have|has|ve) started|started (?:again|getting)|(?<!never )(?<!not )came back|are back|"
+    r"keep coming back|"
     r"everyday|daily|nightly|constantly|all the time|again|lately|these days|cant stop|"
     r"can not stop|(?:really|so|very) close|anymore|any more|(?:im|i am|i m) having (?:them|it|those)|"
     r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
@@ -353,6 +358,33 @@ _OVERDOSE_TAKEN = re.compile(
 )
 
 
+# A screening questionnaire's answer about suicide or self-harm, given as a score: item 9 of the
+# PHQ-9 ("phq-9 question 9 i put a 3", "nearly every day") or the item named with its score
+# ("thoughts of self-harm, 10"). Not a score of 0.
+_SCORE = r"(?:[1-9]|10|nearly every day|more than half the days|several days)"
+_SCREENING = re.compile(
+    rf"\b(?:question|item|q|number) ?9\b(?: \w+){{0,4}} {_SCORE}\b"
+    r"|\b(?:thoughts (?:of|about) (?:self harm|suicide|hurting (?:myself|yourself)|death|dying|"
+    rf"being dead)|better off dead|self harm thoughts|suicidal thoughts)(?: \w+){{0,2}} {_SCORE}\b"
+)
+# A question about the highest place near ("what's the highest bridge near colorado springs"):
+# a means, asked without naming it.
+_HEIGHT = re.compile(
+    r"\b(?:highest|tallest) (?:bridge|building|cliff|overpass|parking garage|parking structure|"
+    r"tower|rooftop|roof|drop)s?\b"
+)
+
+
+def answers_screening(message: Message) -> bool:
+    """A screening answer about suicide or self-harm, given as a score (a check-in)."""
+    return bool(_SCREENING.search(message.joined))
+
+
+def asks_about_heights(message: Message) -> bool:
+    """A question about the highest bridge, building or cliff (a check-in)."""
+    return bool(_HEIGHT.search(message.joined))
+
+
 def tells_of_an_overdose(message: Message) -> bool:
     """An overdose the visitor (or someone they speak for) took, not negated (a check-in)."""
     joined = message.folded
@@ -391,6 +423,8 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("check_in", says_reviewed_phrase),
     ("check_in", asks_about_means),
     ("check_in", tells_of_an_overdose),
+    ("check_in", answers_screening),
+    ("check_in", asks_about_heights),
     ("check_in", speaks_of_crisis_now),
     ("check_in", reads_as_possible_crisis),
     ("medical_advice", reads_as_medical_advice),

@@ -13,6 +13,8 @@ from bot.safety import (
     RULES,
     SENTENCE_CRISIS,
     Message,
+    answers_screening,
+    asks_about_heights,
     asks_about_means,
     keepable,
     reads_as_crisis,
@@ -162,7 +164,7 @@ def test_smalltalk_needs_every_sentence_to_be_small_talk() -> None:
 
 def test_crisis_rules_come_first_then_the_check_in_then_the_rest() -> None:
     kinds = [kind for kind, _ in RULES]
-    assert kinds == ["crisis"] * 4 + ["check_in"] * 6 + ["medical_advice", "smalltalk"]
+    assert kinds == ["crisis"] * 4 + ["check_in"] * 8 + ["medical_advice", "smalltalk"]
     assert route(message("hi, should i stop my meds? i want to die", ADVICE)) == "crisis"
     assert route(message("how much should i take", ADVICE)) == "medical_advice"
     assert route(message("how does ketamine work")) is None
@@ -244,6 +246,8 @@ def test_ordinary_questions_are_not_about_means(text: str) -> None:
         "do you need my records? i was inpatient after a suicide attempt 2 weeks ago",
         "self harmed a few days ago, can i still start infusions",
         "sucidal since my divorce. is there any way to get seen before the new year",
+        "my suicidal thoughts came back after the holidays, can i book a booster",
+        "the self harm urges have started getting specific",
     ],
 )
 def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
@@ -266,10 +270,49 @@ def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
         "i haven't been suicidal since my divorce, can i still book",
         "been sober since my overdose in 2019 and doing well",
         "overdosed on netflix again this weekend, do you have evening appointments",
+        "i was suicidal in college but it never came back, can i still do infusions",
     ],
 )
 def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: str) -> None:
     assert not speaks_of_crisis_now(message(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phq-9 question 9 i put a 2, do i still qualify",
+        "item 9: more than half the days. is there a waitlist",
+        "Q9 on my screener was nearly every day",
+        "thoughts of self-harm: 8 out of 10 this week. what are your hours",
+        "thoughts that i'd be better off dead, several days",
+    ],
+)
+def test_a_screening_answer_about_suicide_given_as_a_score_checks_in(text: str) -> None:
+    assert answers_screening(message(text)), text
+    assert route(message(text)) == "check_in", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phq-9 question 9 i put a 0, the rest were high",
+        "question 5 on the intake asks about allergies, is penicillin one",
+        "my depression score was 18, do i qualify",
+        "no 9 am appointments? what about 2 pm",
+    ],
+)
+def test_other_scores_are_not_a_screening_answer_about_suicide(text: str) -> None:
+    assert not answers_screening(message(text)), text
+
+
+def test_a_question_about_the_highest_bridge_or_building_checks_in() -> None:
+    for text in (
+        "what's the highest bridge near colorado springs",
+        "tallest parking garage downtown?",
+    ):
+        assert asks_about_heights(message(text)), text
+        assert route(message(text)) == "check_in", text
+    assert not asks_about_heights(message("is the clinic on a high floor, i'm scared of heights"))
 
 
 @pytest.mark.parametrize(
