@@ -6,6 +6,7 @@ shipped one (docs/understanding.md, "Figures of speech, two more writers"):
                                                           # example taught as a question too
     .venv/bin/python scripts/crisis_variants.py C=10      # another regularization
     .venv/bin/python scripts/crisis_variants.py multinomial   # one softmax over the kinds
+    .venv/bin/python scripts/crisis_variants.py base --recall 0.995   # levels for less recall
 
 Each of the read safety sets (`TRAINING_SETS`) is read by a bot that did not learn from it; the
 check-in and clear levels are chosen on those readings together (recall 0.997, as
@@ -31,6 +32,7 @@ from bot import classifier, models, safety  # noqa: E402
 from bot.assistant import Assistant, shared_cache  # noqa: E402
 from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
 from bot.vectors import split  # noqa: E402
+from scripts import calibrate_crisis  # noqa: E402
 from scripts.add_set_examples import TRAINING_SETS, set_items  # noqa: E402
 from scripts.calibrate_crisis import (  # noqa: E402
     RECALL,
@@ -131,7 +133,7 @@ def weighted_sum(read: tuple[np.ndarray, ...], unread: tuple[np.ndarray, ...]) -
         chosen = None
         for level in np.unique(np.quantile(scores, np.linspace(0, 1, 2001))):
             clear, checked = check_ins(r, a, float(level))
-            if np.mean((clear | checked)[crisis]) >= RECALL:
+            if np.mean((clear | checked)[crisis]) >= calibrate_crisis.RECALL:
                 chosen = float(level)
         if chosen is None:
             continue
@@ -146,6 +148,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("variant", help="base, sent=q, multinomial, or C=<regularization>")
     parser.add_argument("--unread", nargs="+", default=list(UNREAD), help="sets to measure")
+    parser.add_argument(
+        "--recall", type=float, default=RECALL, help="the read sets' recall the levels keep"
+    )
     args = parser.parse_args()
     models.load_classifier = lambda folder, knowledge: None  # type: ignore[assignment]
     models.save_classifier = lambda *args, **kwargs: None  # type: ignore[assignment]
@@ -159,22 +164,33 @@ def main() -> int:
         parser.error(f"unknown variant {args.variant!r}")
     knowledge, cache = load_knowledge(ROOT / "knowledge"), shared_cache()
 
-    def read(names: list[str]) -> tuple[np.ndarray, ...]:
+    def read(names: list[str]) -> list[tuple[np.ndarray, ...]]:
         parts = []
         for name in names:
             items = set_items(name)
             assistant = held_out(knowledge, cache, name, items)
             parts.append((readings(assistant, [i.question for i in items]), *labels(items)))
             print(f"  read {name}", flush=True)
+        return parts
+
+    def pooled(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
         return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
-    read_sets, unread_sets = read(list(TRAINING_SETS)), read(args.unread)
+    each_unread = read(args.unread)
+    read_sets, unread_sets = pooled(read(list(TRAINING_SETS))), pooled(each_unread)
+    calibrate_crisis.RECALL = args.recall
     chosen = calibrate(*read_sets)
     shipped = (safety.CHECK_IN, safety.SENTENCE_CHECK_IN), (safety.CRISIS, safety.SENTENCE_CRISIS)
-    for name, at in (("chosen on the read sets", chosen), ("shipped", shipped)):
+    for name, at in (
+        ("chosen on the read sets", chosen),
+        ("check-in chosen, clear shipped", (chosen[0], shipped[1])),
+        ("shipped", shipped),
+    ):
         print(f"{args.variant}, levels {name} {at}:")
         print(f"  read sets  {figures(*read_sets, at)}")
         print(f"  unread     {figures(*unread_sets, at)}")
+        for set_name, one in zip(args.unread, each_unread, strict=True):
+            print(f"    {set_name:12s} {figures(*one, at)}")
     weighted_sum(read_sets, unread_sets)
     return 0
 
