@@ -294,10 +294,8 @@ _NOW = re.compile(
     r"\b(?:right now|rn|tonight|today|this (?:weekend|week)|"
     r"getting (?:worse|louder|stronger|harder|bad|really bad|specific|more specific|detailed|"
     r"more detailed|closer|more frequent|intense|scary)|every (?:day|night|morning|single day)|"
-    # begun or back now: "the thoughts have started getting specific", "suicidal thoughts came
-    # back"; not "never came back"
-    r"(?:have|has|ve) started|started (?:again|getting)|(?<!never )(?<!not )came back|are back|"
-    r"keep coming back|"
+    # back now: "suicidal thoughts came back", "the urges are back"; not "never came back"
+    r"(?<!never )(?<!not )came back|are back|keep coming back|"
     r"everyday|daily|nightly|constantly|all the time|again|lately|these days|cant stop|"
     r"can not stop|(?:really|so|very) close|anymore|any more|(?:im|i am|i m) having (?:them|it|those)|"
     r"ahora|ahorita|esta noche|hoy|todos los dias|cada (?:dia|noche)|otra vez|de nuevo)\b"
@@ -360,8 +358,12 @@ _OVERDOSE_TAKEN = re.compile(
 
 # A screening questionnaire's answer about suicide or self-harm, given as a score: item 9 of the
 # PHQ-9 ("phq-9 question 9 i put a 3", "nearly every day") or the item named with its score
-# ("thoughts of self-harm, 10"). Not a score of 0.
-_SCORE = r"(?:[1-9]|10|nearly every day|more than half the days|several days)"
+# ("thoughts of self-harm, 10"). Not a score of 0, nor a number of something ("suicidal thoughts
+# 2 years ago").
+_SCORE = (
+    r"(?:[1-9]|10|nearly every day|more than half the days|several days)"
+    r"(?! (?:years?|yrs?|months?|weeks?|wks?|days?|times?|hours?|mg|am|pm|ago|of)\b)"
+)
 _SCREENING = re.compile(
     rf"\b(?:question|item|q|number) ?9\b(?: \w+){{0,4}} {_SCORE}\b"
     r"|\b(?:thoughts (?:of|about) (?:self harm|suicide|hurting (?:myself|yourself)|death|dying|"

@@ -247,7 +247,7 @@ def test_ordinary_questions_are_not_about_means(text: str) -> None:
         "self harmed a few days ago, can i still start infusions",
         "sucidal since my divorce. is there any way to get seen before the new year",
         "my suicidal thoughts came back after the holidays, can i book a booster",
-        "the self harm urges have started getting specific",
+        "the self harm urges are getting specific",
     ],
 )
 def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
@@ -271,6 +271,7 @@ def test_a_crisis_said_of_the_present_checks_in(text: str) -> None:
         "been sober since my overdose in 2019 and doing well",
         "overdosed on netflix again this weekend, do you have evening appointments",
         "i was suicidal in college but it never came back, can i still do infusions",
+        "i have started a new job, i was suicidal in college, do you need my records",
     ],
 )
 def test_a_crisis_word_negated_past_or_of_others_is_not_a_present_crisis(text: str) -> None:
@@ -299,6 +300,8 @@ def test_a_screening_answer_about_suicide_given_as_a_score_checks_in(text: str) 
         "question 5 on the intake asks about allergies, is penicillin one",
         "my depression score was 18, do i qualify",
         "no 9 am appointments? what about 2 pm",
+        "i had suicidal thoughts 2 years ago but i'm fine now, is that a problem",
+        "thoughts of death several days ago after my dad's funeral, better now",
     ],
 )
 def test_other_scores_are_not_a_screening_answer_about_suicide(text: str) -> None:
