@@ -26,12 +26,13 @@ from bot.normalize import clean
 
 # The classifier's crisis probability (for the whole message, or its likeliest sentence) at
 # which a message clearly speaks of risk (resources alone), and the lower one at which the bot
-# checks in (resources first, then "are you safe?"). The check-in was chosen for recall by
+# checks in (resources first, then "are you safe?"). Both were chosen by
 # scripts/calibrate_crisis.py on the read safety sets, each read by a bot that did not learn
-# from it; the clear level (chosen for precision) stays where it was: the lower one the script
-# chose there gave ordinary questions about added articles resources alone (docs/understanding.md).
-CRISIS = 0.886
-SENTENCE_CRISIS = 0.982
+# from it: the check-in for recall, the clear level for precision (at most CLEAR_FP of the other
+# messages given resources alone; the sets never read gave more than the read ones, so it aims
+# at 0.1 %, docs/understanding.md).
+CRISIS = 0.9353
+SENTENCE_CRISIS = 0.9894
 CHECK_IN = 0.3059
 SENTENCE_CHECK_IN = 0.8773
 # Below the check-in, a message the classifier gives at least CAUTION as a whole (or

@@ -52,7 +52,9 @@ from scripts.add_set_examples import TRAINING_SETS, set_items  # noqa: E402
 # What scripts/add_set_examples.py adds the sets to.
 TAUGHT = ("crisis", "not_crisis", "medical_advice", "smalltalk")
 RECALL = 0.997  # of all the read sets' crisis messages together
-CLEAR_FP = 0.0025
+# Of all the read sets' other messages together. 0.25 % until the sixth session of 2026-12-07:
+# the sets never read then gave 0.5-0.7 % resources alone at the levels it chose, so it aims lower.
+CLEAR_FP = 0.001
 CLEAR_RULES = tuple(
     rule for kind, rule in safety.RULES if kind == "crisis" and rule is not safety.reads_as_crisis
 )
