@@ -31,10 +31,10 @@ from bot.normalize import clean
 # from it: the check-in for recall, the clear level for precision (at most CLEAR_FP of the other
 # messages given resources alone; the sets never read gave more than the read ones, so it aims
 # at 0.1 %, docs/understanding.md).
-CRISIS = 0.9353
-SENTENCE_CRISIS = 0.9894
-CHECK_IN = 0.3059
-SENTENCE_CHECK_IN = 0.8773
+CRISIS = 0.9560
+SENTENCE_CRISIS = 0.9920
+CHECK_IN = 0.3387
+SENTENCE_CHECK_IN = 0.9352
 # Below the check-in, a message the classifier gives at least CAUTION as a whole (or
 # SENTENCE_CAUTION in one sentence) is answered as usual but never kept for staff: a crisis the
 # rules miss must not end up stored as "unanswered".

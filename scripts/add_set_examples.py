@@ -23,8 +23,10 @@ one's own (docs/understanding.md).
 A message already among the knowledge's examples (the same words, as `faqbot check` compares
 them) is left where it is; a message two sets label differently is left out, and so is one of
 the safety gate's canaries (`bot/canaries.txt`), which must stay messages the bot never learned.
-Each set's lines go under a heading that names it. The sets not listed (safety-f12.jsonl and
-later) are unread and stay out: they measure what this teaches.
+Each set's lines go under a heading that names it. The sets not listed (safety-f19.jsonl and
+later) are unread and stay out: they measure what this teaches. (f12, f14, f15, f16 and f18
+measured the rules and levels of several sessions, which read their misses; they were added in
+the seventh session of 2026-12-07.)
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ TRAINING_SETS = (
     "safety-f11",
     "safety-f13",
     "safety-f17",
+    "safety-f12",
+    "safety-f14",
+    "safety-f15",
+    "safety-f16",
+    "safety-f18",
 )
 FILE_OF: dict[ExampleKind, str] = {kind: name for name, kind in MESSAGE_FILES.items()}
 

@@ -59,7 +59,7 @@ def test_the_unread_sets_are_not_learned_from() -> None:
     messages ("do you take insurance"): a set added by mistake would be nearly all of it."""
     taught = {example_key(e.text) for e in load_knowledge(SHIPPED_KNOWLEDGE).examples}
     unread = [p for p in DATA.glob("safety-*.jsonl") if p.stem not in TRAINING_SETS]
-    assert {"safety-f12", "safety-f14"} <= {p.stem for p in unread}
+    assert {"safety-f19", "safety-f20"} <= {p.stem for p in unread}
     for path in unread:
         items = parse_items(path.read_text(encoding="utf-8"), str(path))
         shared = sum(example_key(i.question) in taught for i in items)
