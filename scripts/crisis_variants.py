@@ -43,7 +43,11 @@ from scripts.calibrate_crisis import (  # noqa: E402
     readings,
 )
 
-UNREAD = ("safety-f12", "safety-f14", "safety-f15", "safety-f16", "safety-f18")
+UNREAD = tuple(
+    p.stem
+    for p in sorted((ROOT / "tests" / "data").glob("safety-*.jsonl"))
+    if p.stem not in TRAINING_SETS
+)
 Levels = tuple[tuple[float, float], tuple[float, float]]
 
 
