@@ -5,7 +5,7 @@ One linear model (scikit-learn's logistic regression, one-vs-rest) reads two vie
 its sentence vector (`bot.vectors`) and its words and word pairs (TF-IDF). The vector carries
 meaning across wordings; the words carry what a mean of a long message dilutes, such as a short
 crisis sentence inside a treatment question. docs/understanding.md gives the measurements behind
-this choice. It is trained when a knowledge version first loads (6-8 s on the shipped 13,300
+this choice. It is trained when a knowledge version first loads (8-10 s on the shipped 16,000
 examples, `benchmarks/latency.py`), and kept between starts (`bot/models.py`).
 """
 
