@@ -30,11 +30,13 @@ from bot.normalize import clean
 # scripts/calibrate_crisis.py on the read safety sets, each read by a bot that did not learn
 # from it: the check-in for recall, the clear level for precision (at most CLEAR_FP of the other
 # messages given resources alone; the sets never read gave more than the read ones, so it aims
-# at 0.1 %, docs/understanding.md).
+# at 0.1 %, docs/understanding.md). The check-in level is the one chosen on thirteen sets: chosen
+# again on eighteen (0.3387 / 0.9352) it missed a crisis message of a new blind set for two
+# check-ins fewer in four sets, and a missed crisis costs more than a check-in.
 CRISIS = 0.9560
 SENTENCE_CRISIS = 0.9920
-CHECK_IN = 0.3387
-SENTENCE_CHECK_IN = 0.9352
+CHECK_IN = 0.3059
+SENTENCE_CHECK_IN = 0.8773
 # Below the check-in, a message the classifier gives at least CAUTION as a whole (or
 # SENTENCE_CAUTION in one sentence) is answered as usual but never kept for staff: a crisis the
 # rules miss must not end up stored as "unanswered".
