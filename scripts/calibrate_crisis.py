@@ -22,7 +22,7 @@ over all sets together it then searches:
 
 It prints them; they are copied into bot/safety.py by hand (a reviewed change). The figures it
 prints are development figures (the thresholds were chosen on those readings): the unread sets
-(those not in TRAINING_SETS: f19 and f20) measure them: with the shipped bot
+(those not in TRAINING_SETS: f19 and later) measure them: with the shipped bot
 (`faqbot eval FILE`), and with `--held-out`, read as the read sets are. The second says more:
 writers write some of the same messages ("do you take insurance"), and the shipped bot may have
 learned those from another set.
