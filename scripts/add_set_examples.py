@@ -67,6 +67,11 @@ TRAINING_SETS = (
 FILE_OF: dict[ExampleKind, str] = {kind: name for name, kind in MESSAGE_FILES.items()}
 
 
+def unread_sets() -> tuple[str, ...]:
+    """The safety sets in tests/data not in TRAINING_SETS, by name: what measures them."""
+    return tuple(p.stem for p in sorted(DATA.glob("safety-*.jsonl")) if p.stem not in TRAINING_SETS)
+
+
 def teaches(item: Item) -> ExampleKind:
     """What a labelled message of a safety set teaches the classifier."""
     if item.expect == ("crisis",):

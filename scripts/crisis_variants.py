@@ -33,7 +33,7 @@ from bot.assistant import Assistant, shared_cache  # noqa: E402
 from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
 from bot.vectors import split  # noqa: E402
 from scripts import calibrate_crisis  # noqa: E402
-from scripts.add_set_examples import TRAINING_SETS, set_items  # noqa: E402
+from scripts.add_set_examples import TRAINING_SETS, set_items, unread_sets  # noqa: E402
 from scripts.calibrate_crisis import (  # noqa: E402
     RECALL,
     calibrate,
@@ -43,11 +43,7 @@ from scripts.calibrate_crisis import (  # noqa: E402
     readings,
 )
 
-UNREAD = tuple(
-    p.stem
-    for p in sorted((ROOT / "tests" / "data").glob("safety-*.jsonl"))
-    if p.stem not in TRAINING_SETS
-)
+UNREAD = unread_sets()
 Levels = tuple[tuple[float, float], tuple[float, float]]
 
 
